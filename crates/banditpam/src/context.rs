@@ -1,0 +1,105 @@
+//! The running state every algorithm shares: data access that counts what it computes, the
+//! observer, and the candidate sweep.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::data::Dissimilarity;
+use crate::error::{Error, Result};
+use crate::observer::{Event, Observer};
+use crate::result::PhaseCounts;
+
+/// Candidates whose full distance rows one parallel task computes.
+const CANDIDATES_PER_TASK: usize = 16;
+/// References evaluated per kernel call while computing full rows.
+const REFERENCES_PER_CALL: usize = 2048;
+
+/// Which phase distance evaluations are booked to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Phase {
+    Build,
+    Swap,
+    Other,
+}
+
+/// Data access plus counters and the observer, for one fit.
+pub(crate) struct Context<'a, D: ?Sized> {
+    pub data: &'a D,
+    pub observer: &'a dyn Observer,
+    counts: [AtomicU64; 3],
+}
+
+impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
+    pub fn new(data: &'a D, observer: &'a dyn Observer) -> Self {
+        Context { data, observer, counts: Default::default() }
+    }
+
+    pub fn n(&self) -> usize {
+        self.data.len()
+    }
+
+    /// One block of dissimilarities, counted, after checking for cancellation.
+    pub fn block(&self, phase: Phase, cands: &[usize], refs: &[usize], out: &mut [f64]) -> Result<()> {
+        if !self.observer.keep_going() {
+            return Err(Error::Interrupted);
+        }
+        self.data.block(cands, refs, out)?;
+        if !self.data.is_stored() {
+            self.counts[phase as usize].fetch_add((cands.len() * refs.len()) as u64, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Distances from each of `cands` to every object `0..n`, into `out` (`cands.len() * n`).
+    pub fn full_rows(&self, phase: Phase, cands: &[usize], out: &mut [f64]) -> Result<()> {
+        let n = self.n();
+        let mut refs: Vec<usize> = Vec::with_capacity(REFERENCES_PER_CALL.min(n));
+        let mut tile = vec![0.0; cands.len() * REFERENCES_PER_CALL.min(n)];
+        for start in (0..n).step_by(REFERENCES_PER_CALL) {
+            let end = (start + REFERENCES_PER_CALL).min(n);
+            refs.clear();
+            refs.extend(start..end);
+            let width = end - start;
+            self.block(phase, cands, &refs, &mut tile[..cands.len() * width])?;
+            for (a, src) in tile.chunks_exact(width).take(cands.len()).enumerate() {
+                out[a * n + start..a * n + end].copy_from_slice(src);
+            }
+        }
+        Ok(())
+    }
+
+    /// For every candidate, its full distance row scored by `score(candidate, row)`; results in
+    /// candidate order. The partition into tasks is fixed, so results do not depend on the
+    /// number of threads.
+    pub fn sweep<R: Send>(
+        &self,
+        phase: Phase,
+        cands: &[usize],
+        score: impl Fn(usize, &[f64]) -> R + Sync,
+    ) -> Result<Vec<R>> {
+        let n = self.n();
+        let per_task: Vec<Result<Vec<R>>> = cands
+            .par_chunks(CANDIDATES_PER_TASK)
+            .map(|chunk| {
+                let mut rows = vec![0.0; chunk.len() * n];
+                self.full_rows(phase, chunk, &mut rows)?;
+                Ok(chunk.iter().zip(rows.chunks_exact(n)).map(|(&c, row)| score(c, row)).collect())
+            })
+            .collect();
+        let mut scores = Vec::with_capacity(cands.len());
+        for part in per_task {
+            scores.extend(part?);
+        }
+        Ok(scores)
+    }
+
+    pub fn counts(&self) -> PhaseCounts {
+        let get = |p: Phase| self.counts[p as usize].load(Ordering::Relaxed);
+        PhaseCounts { build: get(Phase::Build), swap: get(Phase::Swap), other: get(Phase::Other) }
+    }
+
+    pub fn report(&self, event: Event) {
+        self.observer.on_event(&event);
+    }
+}

@@ -1,0 +1,99 @@
+//! Dense vectors borrowed from the caller's buffer.
+
+use crate::error::{Error, Result};
+use crate::kernels;
+use crate::metric::Metric;
+use crate::scalar::Scalar;
+
+use super::Dissimilarity;
+
+/// n vectors of d elements, borrowed row-major from the caller (no copy), with a metric.
+///
+/// Construction checks the shape and that every value is finite, and precomputes what the
+/// kernels need (norms, means): O(n + d) extra memory.
+///
+/// ```
+/// use banditpam::{DenseData, Metric};
+/// let rows = [1.0f32, 2.0, 3.0, 4.0];
+/// let data = DenseData::new(&rows, 2, 2, Metric::L1).unwrap();
+/// assert_eq!((data.n(), data.dim()), (2, 2));
+/// assert!(DenseData::new(&rows, 3, 2, Metric::L1).is_err());
+/// ```
+#[derive(Debug, Clone)]
+pub struct DenseData<'a, T: Scalar> {
+    values: &'a [T],
+    n: usize,
+    d: usize,
+    metric: Metric,
+    prepared: kernels::Prepared<T>,
+}
+
+impl<'a, T: Scalar> DenseData<'a, T> {
+    /// Borrow `values` as `n` rows of `d` columns, row-major.
+    ///
+    /// Errors: [`Error::EmptyData`], [`Error::NoFeatures`], [`Error::ShapeMismatch`],
+    /// [`Error::NonFiniteValue`], [`Error::InvalidMinkowskiP`].
+    pub fn new(values: &'a [T], n: usize, d: usize, metric: Metric) -> Result<Self> {
+        let metric = metric.validate()?;
+        if n == 0 {
+            return Err(Error::EmptyData);
+        }
+        if d == 0 {
+            return Err(Error::NoFeatures);
+        }
+        let expected = n.checked_mul(d).ok_or(Error::ShapeMismatch {
+            len: values.len(),
+            rows: n,
+            cols: d,
+            expected: usize::MAX,
+        })?;
+        if values.len() != expected {
+            return Err(Error::ShapeMismatch { len: values.len(), rows: n, cols: d, expected });
+        }
+        if let Some(pos) = values.iter().position(|v| !v.to_f64().is_finite()) {
+            return Err(Error::NonFiniteValue { row: pos / d, col: pos % d, value: values[pos].to_f64() });
+        }
+        let prepared = kernels::Prepared::new(values, n, d, metric);
+        Ok(DenseData { values, n, d, metric, prepared })
+    }
+
+    /// Number of rows.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Number of columns.
+    pub fn dim(&self) -> usize {
+        self.d
+    }
+
+    /// The metric.
+    pub fn metric(&self) -> Metric {
+        self.metric
+    }
+
+    /// Row `i` as a slice.
+    pub fn row(&self, i: usize) -> &'a [T] {
+        &self.values[i * self.d..(i + 1) * self.d]
+    }
+
+    /// The whole row-major buffer.
+    pub fn values(&self) -> &'a [T] {
+        self.values
+    }
+}
+
+impl<T: Scalar> Dissimilarity for DenseData<'_, T> {
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
+        kernels::dense_block(self.values, self.d, self.metric, &self.prepared, candidates, references, out);
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("dense {} {}", std::any::type_name::<T>(), self.metric)
+    }
+}

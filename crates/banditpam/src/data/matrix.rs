@@ -1,0 +1,90 @@
+//! An owned n x n matrix built once from any data set with the block kernels.
+
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::parallel::with_pool;
+use crate::scalar::Scalar;
+
+use super::precomputed::copy_block;
+use super::Dissimilarity;
+
+/// Rows computed per parallel task while building the matrix.
+const ROWS_PER_TASK: usize = 64;
+
+/// A dense n x n dissimilarity matrix owned by the library, stored as `S` (`f32` halves the
+/// memory of `f64`).
+///
+/// ```
+/// use banditpam::{DenseData, Dissimilarity, DistanceMatrix, Metric};
+/// let points = [0.0f32, 0.0, 3.0, 4.0];
+/// let data = DenseData::new(&points, 2, 2, Metric::L2).unwrap();
+/// let matrix = DistanceMatrix::<f32>::build(&data, Some(1)).unwrap();
+/// assert_eq!(matrix.row(0), &[0.0, 5.0]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct DistanceMatrix<S: Scalar> {
+    values: Vec<S>,
+    n: usize,
+}
+
+impl<S: Scalar> DistanceMatrix<S> {
+    /// Evaluate every pair of `data` in parallel on `threads` threads (all cores when `None`).
+    pub fn build<D: Dissimilarity + ?Sized>(data: &D, threads: Option<usize>) -> Result<Self> {
+        with_pool(threads, || Self::build_with(data.len(), |c, r, out| data.block(c, r, out)))?
+    }
+
+    /// Build inside the current rayon pool from a block function.
+    pub(crate) fn build_with(
+        n: usize,
+        block: impl Fn(&[usize], &[usize], &mut [f64]) -> Result<()> + Sync,
+    ) -> Result<Self> {
+        let mut values = vec![S::ZERO; n * n];
+        let references: Vec<usize> = (0..n).collect();
+        values.par_chunks_mut(ROWS_PER_TASK * n.max(1)).enumerate().try_for_each(|(task, rows)| -> Result<()> {
+            let first = task * ROWS_PER_TASK;
+            let candidates: Vec<usize> = (first..first + rows.len() / n).collect();
+            let mut scratch = vec![0.0f64; candidates.len() * n];
+            block(&candidates, &references, &mut scratch)?;
+            for (dst, src) in rows.iter_mut().zip(&scratch) {
+                *dst = S::from_f64(*src);
+            }
+            Ok(())
+        })?;
+        Ok(DistanceMatrix { values, n })
+    }
+
+    /// Row `m`: the dissimilarities from object `m` to every object.
+    pub fn row(&self, m: usize) -> &[S] {
+        &self.values[m * self.n..(m + 1) * self.n]
+    }
+
+    /// The row-major values.
+    pub fn values(&self) -> &[S] {
+        &self.values
+    }
+
+    /// Number of objects.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+}
+
+impl<S: Scalar> Dissimilarity for DistanceMatrix<S> {
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
+        copy_block(|m| self.row(m), candidates, references, out);
+        Ok(())
+    }
+
+    fn is_stored(&self) -> bool {
+        true
+    }
+
+    fn describe(&self) -> String {
+        format!("{} x {} {} matrix", self.n, self.n, std::any::type_name::<S>())
+    }
+}

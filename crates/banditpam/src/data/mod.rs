@@ -1,0 +1,73 @@
+//! Data sets and their dissimilarities, behind the one trait every algorithm reads through.
+//!
+//! - [`DenseData`]: borrowed n x d row-major `f32`/`f64` vectors with a [`crate::Metric`];
+//! - [`Precomputed`]: a borrowed n x n matrix, possibly asymmetric, `d(m, x) = D[m][x]`;
+//! - [`Objects`]: any objects with a user dissimilarity function (e.g. [`levenshtein`]);
+//! - [`DistanceMatrix`]: an owned n x n matrix built once from any of the above.
+
+mod dense;
+mod matrix;
+mod objects;
+mod precomputed;
+
+pub use dense::DenseData;
+pub use matrix::DistanceMatrix;
+pub use objects::{levenshtein, Objects};
+pub use precomputed::Precomputed;
+
+use crate::error::Result;
+
+/// A set of `n` objects and a dissimilarity between them, evaluated a block at a time.
+///
+/// Algorithms never ask for one distance: they ask for a block (a list of candidates against a
+/// list of references), so an implementation can use SIMD, a matrix product or a cache, and
+/// pays any dispatch cost once per block.
+///
+/// ```
+/// use banditpam::{DenseData, Dissimilarity, Metric};
+/// let points = [0.0f64, 0.0, 3.0, 4.0, 6.0, 8.0];
+/// let data = DenseData::new(&points, 3, 2, Metric::L2).unwrap();
+/// let mut out = [0.0; 2];
+/// data.block(&[0], &[1, 2], &mut out).unwrap();
+/// assert_eq!(out, [5.0, 10.0]);
+/// ```
+pub trait Dissimilarity: Sync {
+    /// The number of objects.
+    fn len(&self) -> usize;
+
+    /// Whether the data set is empty (never true for a validated data set).
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Fill `out[a * references.len() + b] = d(candidates[a], references[b])`.
+    ///
+    /// `out` has at least `candidates.len() * references.len()` elements and every index is
+    /// below [`Dissimilarity::len`]. Implementations are single-threaded; callers parallelise
+    /// over blocks.
+    fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()>;
+
+    /// True when [`Dissimilarity::block`] reads stored values instead of computing them, so
+    /// that callers do not count its values as distance evaluations.
+    fn is_stored(&self) -> bool {
+        false
+    }
+
+    /// A short description for logs and results, e.g. `"dense f32 l2"`.
+    fn describe(&self) -> String;
+}
+
+impl<D: Dissimilarity + ?Sized> Dissimilarity for &D {
+    fn len(&self) -> usize {
+        (**self).len()
+    }
+    fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
+        (**self).block(candidates, references, out)
+    }
+    fn is_stored(&self) -> bool {
+        (**self).is_stored()
+    }
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}

@@ -1,0 +1,83 @@
+//! Arbitrary objects with a dissimilarity function supplied by the caller.
+
+use crate::error::{Error, Result};
+
+use super::Dissimilarity;
+
+/// A borrowed slice of objects and a function `f(a, b) -> f64` measuring them.
+///
+/// The function may be asymmetric; the medoid is its first argument. It must return a finite
+/// value `>= 0`; anything else makes the fit fail with [`Error::NegativeDissimilarity`] or
+/// [`Error::NonFiniteDissimilarity`] rather than give a wrong answer.
+///
+/// ```
+/// use banditpam::{levenshtein, Dissimilarity, Objects};
+/// let words = ["kitten", "sitting", "mitten"];
+/// let data = Objects::new(&words, levenshtein).unwrap();
+/// let mut out = [0.0; 2];
+/// data.block(&[0], &[1, 2], &mut out).unwrap();
+/// assert_eq!(out, [3.0, 1.0]);
+/// ```
+pub struct Objects<'a, T, F> {
+    items: &'a [T],
+    dissimilarity: F,
+}
+
+impl<'a, T, F> Objects<'a, T, F>
+where
+    T: Sync,
+    F: Fn(&T, &T) -> f64 + Sync,
+{
+    /// Wrap `items` with `dissimilarity`. Errors: [`Error::EmptyData`].
+    pub fn new(items: &'a [T], dissimilarity: F) -> Result<Self> {
+        if items.is_empty() {
+            return Err(Error::EmptyData);
+        }
+        Ok(Objects { items, dissimilarity })
+    }
+
+    /// The objects.
+    pub fn items(&self) -> &'a [T] {
+        self.items
+    }
+}
+
+impl<T, F> Dissimilarity for Objects<'_, T, F>
+where
+    T: Sync,
+    F: Fn(&T, &T) -> f64 + Sync,
+{
+    fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
+        let width = references.len();
+        for (dst, &c) in out.chunks_exact_mut(width.max(1)).zip(candidates) {
+            for (slot, &r) in dst.iter_mut().zip(references) {
+                let value = (self.dissimilarity)(&self.items[c], &self.items[r]);
+                if !value.is_finite() {
+                    return Err(Error::NonFiniteDissimilarity { from: c, to: r, value });
+                }
+                if value < 0.0 {
+                    return Err(Error::NegativeDissimilarity { from: c, to: r, value });
+                }
+                *slot = value;
+            }
+        }
+        Ok(())
+    }
+
+    fn describe(&self) -> String {
+        format!("{} objects with a custom dissimilarity", self.items.len())
+    }
+}
+
+/// The Levenshtein (edit) distance between two strings, counted in Unicode scalar values.
+///
+/// ```
+/// assert_eq!(banditpam::levenshtein(&"flaw", &"lawn"), 2.0);
+/// ```
+pub fn levenshtein<S: AsRef<str> + ?Sized>(a: &S, b: &S) -> f64 {
+    strsim::levenshtein(a.as_ref(), b.as_ref()) as f64
+}

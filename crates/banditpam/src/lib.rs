@@ -1,0 +1,43 @@
+//! # banditpam
+//!
+//! k-medoids clustering over any dissimilarity: the exact PAM, FastPAM1 and FasterPAM, with
+//! BanditPAM and BanditPAM++ to come, on dense vectors, precomputed matrices or arbitrary
+//! objects.
+//!
+//! ```
+//! use banditpam::{Algorithm, DenseData, KMedoids, Metric};
+//! // Three points near 0 and three near 10, in one dimension.
+//! let points = [0.0f32, 0.5, 1.0, 10.0, 10.5, 11.0];
+//! let data = DenseData::new(&points, 6, 1, Metric::L2).unwrap();
+//! let fit = KMedoids::new(2).algorithm(Algorithm::FastPam1).seed(7).fit(&data).unwrap();
+//! assert_eq!(fit.sorted_medoids(), vec![1, 4]);
+//! assert_eq!(fit.loss, 2.0);
+//! ```
+//!
+//! The crate is organised by concern: [`data`] (data sets and the [`Dissimilarity`] trait),
+//! `kernels` (the blocked SIMD/GEMM distance blocks), `algorithms` (one file per algorithm),
+//! [`KMedoids`] (checked parameters), [`Clustering`] (results), [`Error`] (typed errors),
+//! [`Observer`] (progress and cancellation).
+
+#![warn(missing_docs)]
+
+mod algorithms;
+mod context;
+pub mod data;
+mod error;
+mod kernels;
+mod metric;
+mod observer;
+mod parallel;
+mod params;
+mod result;
+mod scalar;
+mod state;
+
+pub use data::{levenshtein, DenseData, Dissimilarity, DistanceMatrix, Objects, Precomputed};
+pub use error::{Error, Result};
+pub use metric::Metric;
+pub use observer::{Event, Observer, Silent};
+pub use params::{Algorithm, Init, KMedoids, MatrixPrecision};
+pub use result::{Clustering, PhaseCounts, PhaseSeconds};
+pub use scalar::Scalar;

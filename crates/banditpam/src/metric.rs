@@ -1,0 +1,169 @@
+//! The dissimilarities offered for dense vectors.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// A dissimilarity between two dense vectors `x` and `y` of the same length.
+///
+/// ```
+/// use banditpam::Metric;
+/// let m: Metric = "manhattan".parse().unwrap();
+/// assert_eq!(m, Metric::L1);
+/// assert_eq!(Metric::L2.distance(&[0.0, 0.0], &[3.0, 4.0]), 5.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Metric {
+    /// Euclidean distance, `sqrt(sum (x_i - y_i)^2)`.
+    L2,
+    /// Squared Euclidean distance, `sum (x_i - y_i)^2`.
+    SquaredL2,
+    /// Manhattan distance, `sum |x_i - y_i|`.
+    L1,
+    /// Minkowski distance `(sum |x_i - y_i|^p)^(1/p)` for a finite `p >= 1`.
+    Lp(f64),
+    /// Chebyshev distance, `max |x_i - y_i|`.
+    LInf,
+    /// Cosine distance, `1 - x.y / (|x| |y|)`; 1 when exactly one vector is zero, 0 when both are.
+    Cosine,
+    /// Correlation distance, `1 - Pearson r`: the cosine distance of the mean-centred vectors.
+    Correlation,
+}
+
+impl Metric {
+    /// Check the metric's parameter (the Minkowski exponent).
+    pub fn validate(self) -> Result<Self> {
+        match self {
+            Metric::Lp(p) if !(p.is_finite() && p >= 1.0) => Err(Error::InvalidMinkowskiP(p)),
+            _ => Ok(self),
+        }
+    }
+
+    /// The metric on two slices, computed directly in `f64` (the reference the fast kernels are
+    /// tested against; use the [`crate::DenseData`] block kernels for speed).
+    pub fn distance<T: crate::Scalar>(self, x: &[T], y: &[T]) -> f64 {
+        debug_assert_eq!(x.len(), y.len());
+        let pairs = x.iter().zip(y).map(|(a, b)| (a.to_f64(), b.to_f64()));
+        match self {
+            Metric::L2 => pairs.map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt(),
+            Metric::SquaredL2 => pairs.map(|(a, b)| (a - b) * (a - b)).sum(),
+            Metric::L1 => pairs.map(|(a, b)| (a - b).abs()).sum(),
+            Metric::Lp(p) => pairs.map(|(a, b)| (a - b).abs().powf(p)).sum::<f64>().powf(1.0 / p),
+            Metric::LInf => pairs.map(|(a, b)| (a - b).abs()).fold(0.0, f64::max),
+            Metric::Cosine => cosine_of(pairs),
+            Metric::Correlation => {
+                let len = x.len().max(1) as f64;
+                let mx = x.iter().map(|v| v.to_f64()).sum::<f64>() / len;
+                let my = y.iter().map(|v| v.to_f64()).sum::<f64>() / len;
+                cosine_of(x.iter().zip(y).map(|(a, b)| (a.to_f64() - mx, b.to_f64() - my)))
+            }
+        }
+    }
+}
+
+/// `1 - cos` from the pairs, with the zero-vector conventions of [`Metric::Cosine`].
+fn cosine_of(pairs: impl Iterator<Item = (f64, f64)>) -> f64 {
+    let (mut dot, mut xx, mut yy) = (0.0, 0.0, 0.0);
+    for (a, b) in pairs {
+        dot += a * b;
+        xx += a * a;
+        yy += b * b;
+    }
+    cosine_from_parts(dot, xx.sqrt(), yy.sqrt())
+}
+
+/// `1 - dot / (nx ny)` clamped to `[0, 2]`, with the zero-vector conventions.
+#[inline]
+pub(crate) fn cosine_from_parts(dot: f64, norm_x: f64, norm_y: f64) -> f64 {
+    match (norm_x == 0.0, norm_y == 0.0) {
+        (true, true) => 0.0,
+        (true, false) | (false, true) => 1.0,
+        _ => (1.0 - dot / (norm_x * norm_y)).clamp(0.0, 2.0),
+    }
+}
+
+impl FromStr for Metric {
+    type Err = Error;
+
+    /// Parse a metric name: `l2`/`euclidean`, `sqeuclidean`/`sql2`, `l1`/`manhattan`/`cityblock`,
+    /// `lp:<p>`/`minkowski:<p>`, `linf`/`chebyshev`/`inf`, `cosine`/`cos`, `correlation`.
+    fn from_str(name: &str) -> Result<Self> {
+        let lower = name.trim().to_ascii_lowercase();
+        let metric = match lower.as_str() {
+            "l2" | "euclidean" => Metric::L2,
+            "sqeuclidean" | "sql2" | "squared_l2" => Metric::SquaredL2,
+            "l1" | "manhattan" | "cityblock" => Metric::L1,
+            "linf" | "chebyshev" | "inf" => Metric::LInf,
+            "cosine" | "cos" => Metric::Cosine,
+            "correlation" => Metric::Correlation,
+            other => {
+                let p = other
+                    .strip_prefix("lp:")
+                    .or_else(|| other.strip_prefix("minkowski:"))
+                    .ok_or_else(|| Error::UnknownMetric(name.to_string()))?;
+                let p: f64 = p.parse().map_err(|_| Error::UnknownMetric(name.to_string()))?;
+                Metric::Lp(p)
+            }
+        };
+        metric.validate()
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Metric::L2 => f.write_str("l2"),
+            Metric::SquaredL2 => f.write_str("sqeuclidean"),
+            Metric::L1 => f.write_str("l1"),
+            Metric::Lp(p) => write!(f, "lp:{p}"),
+            Metric::LInf => f.write_str("linf"),
+            Metric::Cosine => f.write_str("cosine"),
+            Metric::Correlation => f.write_str("correlation"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_name_and_rejects_bad_ones() {
+        assert_eq!("Euclidean".parse::<Metric>().unwrap(), Metric::L2);
+        assert_eq!("cityblock".parse::<Metric>().unwrap(), Metric::L1);
+        assert_eq!("lp:3".parse::<Metric>().unwrap(), Metric::Lp(3.0));
+        assert_eq!("chebyshev".parse::<Metric>().unwrap(), Metric::LInf);
+        assert_eq!("cos".parse::<Metric>().unwrap(), Metric::Cosine);
+        assert!(matches!("hamming".parse::<Metric>(), Err(Error::UnknownMetric(_))));
+        assert!(matches!("lp:0.5".parse::<Metric>(), Err(Error::InvalidMinkowskiP(_))));
+        assert!(matches!("lp:x".parse::<Metric>(), Err(Error::UnknownMetric(_))));
+        for m in [
+            Metric::L2,
+            Metric::SquaredL2,
+            Metric::L1,
+            Metric::Lp(2.5),
+            Metric::LInf,
+            Metric::Cosine,
+            Metric::Correlation,
+        ] {
+            assert_eq!(m.to_string().parse::<Metric>().unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn direct_formulas_on_small_vectors() {
+        let x = [1.0f64, 2.0, 3.0];
+        let y = [4.0f64, 0.0, 3.0];
+        assert!((Metric::L2.distance(&x, &y) - 13f64.sqrt()).abs() < 1e-15);
+        assert_eq!(Metric::SquaredL2.distance(&x, &y), 13.0);
+        assert_eq!(Metric::L1.distance(&x, &y), 5.0);
+        assert_eq!(Metric::LInf.distance(&x, &y), 3.0);
+        assert!((Metric::Lp(3.0).distance(&x, &y) - 35f64.cbrt()).abs() < 1e-12);
+        let cos = 1.0 - 13.0 / (14f64.sqrt() * 5.0);
+        assert!((Metric::Cosine.distance(&x, &y) - cos).abs() < 1e-15);
+        assert_eq!(Metric::Cosine.distance(&[0.0f64, 0.0], &[1.0, 0.0]), 1.0);
+        assert!(Metric::Correlation.distance(&[1.0f64, 2.0, 3.0], &[2.0, 4.0, 6.0]) < 1e-15);
+        assert!((Metric::Correlation.distance(&[1.0f64, 2.0, 3.0], &[3.0, 2.0, 1.0]) - 2.0).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,70 @@
+//! Progress reports and cancellation: how a caller watches a fit and stops it.
+
+/// Something that happened during a fit.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A square matrix of all dissimilarities is being built (`n` x `n`).
+    MatrixStarted {
+        /// Number of objects.
+        n: usize,
+    },
+    /// BUILD chose medoid `step` (1-based) of `k`.
+    BuildStep {
+        /// Medoids chosen so far.
+        step: usize,
+        /// Medoids to choose.
+        k: usize,
+        /// Total distance evaluations so far.
+        distance_evaluations: u64,
+    },
+    /// SWAP finished iteration `iteration` (1-based).
+    SwapStep {
+        /// Swap iterations done (for FasterPAM: candidates passes done).
+        iteration: usize,
+        /// Swaps applied so far.
+        swaps: usize,
+        /// The exact loss after this iteration.
+        loss: f64,
+        /// Total distance evaluations so far.
+        distance_evaluations: u64,
+    },
+}
+
+/// Watches a fit: receives [`Event`]s between steps and may ask the fit to stop.
+///
+/// Both methods may be called from worker threads.
+///
+/// ```
+/// use banditpam::{Event, KMedoids, Observer, Precomputed};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// struct CountSteps(AtomicUsize);
+/// impl Observer for CountSteps {
+///     fn on_event(&self, event: &Event) {
+///         if let Event::BuildStep { .. } = event {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+/// }
+/// let d = [0.0f64, 1.0, 5.0, 1.0, 0.0, 4.0, 5.0, 4.0, 0.0];
+/// let matrix = Precomputed::new(&d, 3, 3).unwrap();
+/// let steps = CountSteps(AtomicUsize::new(0));
+/// KMedoids::new(2).fit_with_observer(&matrix, &steps).unwrap();
+/// assert_eq!(steps.0.load(Ordering::Relaxed), 2);
+/// ```
+pub trait Observer: Sync {
+    /// Called between steps with what just happened.
+    fn on_event(&self, _event: &Event) {}
+
+    /// Polled often (at least once per block of work); return `false` to stop the fit, which
+    /// then fails with [`crate::Error::Interrupted`].
+    fn keep_going(&self) -> bool {
+        true
+    }
+}
+
+/// An observer that ignores everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Observer for Silent {}

@@ -1,0 +1,266 @@
+//! The checked entry point: [`KMedoids`] parameters and `fit`.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Instant;
+
+use rand::SeedableRng;
+
+use crate::algorithms::{build, fasterpam, fastpam1, pam};
+use crate::context::{Context, Phase};
+use crate::data::{Dissimilarity, DistanceMatrix};
+use crate::error::{Error, Result};
+use crate::observer::{Event, Observer, Silent};
+use crate::parallel::with_pool;
+use crate::result::{Clustering, PhaseSeconds};
+use crate::scalar::Scalar;
+use crate::state::Assignment;
+
+/// Which k-medoids algorithm to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Algorithm {
+    /// PAM: BUILD, then the best swap per step, each evaluated on its own (O(k n^2) per step).
+    Pam,
+    /// FastPAM1: PAM's answer with O(n^2) per swap step.
+    #[default]
+    FastPam1,
+    /// FasterPAM: eager swaps; a local optimum of the loss, not always PAM's.
+    FasterPam,
+}
+
+impl FromStr for Algorithm {
+    type Err = Error;
+
+    /// `pam`, `fastpam1`, `fasterpam` (case-insensitive).
+    fn from_str(name: &str) -> Result<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "pam" => Ok(Algorithm::Pam),
+            "fastpam1" => Ok(Algorithm::FastPam1),
+            "fasterpam" => Ok(Algorithm::FasterPam),
+            _ => Err(Error::UnknownAlgorithm(name.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Algorithm::Pam => "pam",
+            Algorithm::FastPam1 => "fastpam1",
+            Algorithm::FasterPam => "fasterpam",
+        })
+    }
+}
+
+/// How the search starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Init {
+    /// PAM's greedy BUILD (the default for PAM and FastPAM1).
+    Build,
+    /// k distinct objects drawn with the seed (the default for FasterPAM).
+    Random,
+    /// These medoids.
+    Medoids(Vec<usize>),
+}
+
+/// Precision of the n x n matrix built when [`KMedoids::precompute`] asks for one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatrixPrecision {
+    /// `f32`: half the memory; the search sees rounded values, reported losses stay exact.
+    Single,
+    /// `f64`.
+    Double,
+}
+
+/// k-medoids parameters; `fit` checks them against the data.
+///
+/// ```
+/// use banditpam::{Algorithm, DenseData, KMedoids, Metric};
+/// let points = [0.0f64, 0.1, 0.2, 10.0, 10.1, 10.2];
+/// let data = DenseData::new(&points, 6, 1, Metric::L1).unwrap();
+/// let fit = KMedoids::new(2).algorithm(Algorithm::Pam).fit(&data).unwrap();
+/// assert_eq!(fit.sorted_medoids(), vec![1, 4]);
+/// assert_eq!(fit.labels[0], fit.labels[2]);
+/// assert!((fit.loss - 0.4).abs() < 1e-9);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct KMedoids {
+    k: usize,
+    algorithm: Algorithm,
+    max_iter: usize,
+    init: Option<Init>,
+    seed: u64,
+    threads: Option<usize>,
+    precompute: Option<MatrixPrecision>,
+}
+
+impl KMedoids {
+    /// `k` medoids with FastPAM1, `max_iter = 100`, seed 0, all cores, no matrix.
+    pub fn new(k: usize) -> Self {
+        KMedoids {
+            k,
+            algorithm: Algorithm::default(),
+            max_iter: 100,
+            init: None,
+            seed: 0,
+            threads: None,
+            precompute: None,
+        }
+    }
+
+    /// The algorithm.
+    pub fn algorithm(mut self, algorithm: Algorithm) -> Self {
+        self.algorithm = algorithm;
+        self
+    }
+
+    /// At most this many swap steps (for FasterPAM: passes over the candidates).
+    pub fn max_iter(mut self, max_iter: usize) -> Self {
+        self.max_iter = max_iter;
+        self
+    }
+
+    /// How to start (default: BUILD, or random for FasterPAM).
+    pub fn init(mut self, init: Init) -> Self {
+        self.init = Some(init);
+        self
+    }
+
+    /// Seed of every random choice.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Worker threads (`None`: all cores). The result does not depend on it.
+    pub fn threads(mut self, threads: Option<usize>) -> Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Build the n x n matrix once with the fast kernels and run on it (O(n^2) memory).
+    pub fn precompute(mut self, precision: Option<MatrixPrecision>) -> Self {
+        self.precompute = precision;
+        self
+    }
+
+    /// The number of medoids.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Cluster `data`.
+    pub fn fit<D: Dissimilarity + ?Sized>(&self, data: &D) -> Result<Clustering> {
+        self.fit_with_observer(data, &Silent)
+    }
+
+    /// Cluster `data`, reporting progress to `observer`, which may stop the fit.
+    pub fn fit_with_observer<D: Dissimilarity + ?Sized>(
+        &self,
+        data: &D,
+        observer: &dyn Observer,
+    ) -> Result<Clustering> {
+        let n = data.len();
+        if n == 0 {
+            return Err(Error::EmptyData);
+        }
+        if self.k == 0 {
+            return Err(Error::ZeroClusters);
+        }
+        if self.k > n {
+            return Err(Error::TooManyClusters { k: self.k, n });
+        }
+        if let Some(Init::Medoids(m)) = &self.init {
+            check_initial_medoids(m, self.k, n)?;
+        }
+        with_pool(self.threads, || self.fit_in_pool(data, observer))?
+    }
+
+    fn fit_in_pool<D: Dissimilarity + ?Sized>(&self, data: &D, observer: &dyn Observer) -> Result<Clustering> {
+        let started = Instant::now();
+        let ctx = Context::new(data, observer);
+        let (mut seconds, state, build_medoids, build_loss, swaps, converged) = match self.precompute {
+            None => self.search(&ctx)?,
+            Some(precision) => {
+                ctx.report(Event::MatrixStarted { n: data.len() });
+                match precision {
+                    MatrixPrecision::Single => self.search_on_matrix::<f32, D>(&ctx)?,
+                    MatrixPrecision::Double => self.search_on_matrix::<f64, D>(&ctx)?,
+                }
+            }
+        };
+        let loss = state.loss();
+        seconds.other = (started.elapsed().as_secs_f64() - seconds.build - seconds.swap).max(0.0);
+        Ok(Clustering {
+            labels: state.nearest.clone(),
+            average_loss: loss / data.len() as f64,
+            medoids: state.medoids,
+            build_medoids,
+            loss,
+            build_loss,
+            swaps,
+            converged,
+            distance_evaluations: ctx.counts(),
+            seconds,
+        })
+    }
+
+    /// Build the matrix, search on it, and recompute the losses exactly from the data.
+    fn search_on_matrix<S: Scalar, D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Found> {
+        let matrix = DistanceMatrix::<S>::build_with(ctx.n(), |c, r, out| ctx.block(Phase::Other, c, r, out))?;
+        let (seconds, state, build_medoids, _, swaps, converged) = self.search(&Context::new(&matrix, ctx.observer))?;
+        let build_loss = Assignment::from_medoids(ctx, Phase::Other, &build_medoids)?.loss();
+        let state = Assignment::from_medoids(ctx, Phase::Other, &state.medoids)?;
+        Ok((seconds, state, build_medoids, build_loss, swaps, converged))
+    }
+
+    /// Initialise and swap on `ctx`'s data.
+    fn search<D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Found> {
+        let mut seconds = PhaseSeconds::default();
+        let clock = Instant::now();
+        let default_init = match self.algorithm {
+            Algorithm::FasterPam => Init::Random,
+            _ => Init::Build,
+        };
+        let mut state = match self.init.as_ref().unwrap_or(&default_init) {
+            Init::Build => build::build(ctx, self.k)?,
+            Init::Random => {
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed);
+                let medoids = rand::seq::index::sample(&mut rng, ctx.n(), self.k).into_vec();
+                Assignment::from_medoids(ctx, Phase::Build, &medoids)?
+            }
+            Init::Medoids(m) => Assignment::from_medoids(ctx, Phase::Build, m)?,
+        };
+        let build_medoids = state.medoids.clone();
+        let build_loss = state.loss();
+        seconds.build = clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        let (swaps, converged) = match self.algorithm {
+            Algorithm::Pam => pam::swap(ctx, &mut state, self.max_iter)?,
+            Algorithm::FastPam1 => fastpam1::swap(ctx, &mut state, self.max_iter)?,
+            Algorithm::FasterPam => fasterpam::swap(ctx, &mut state, self.max_iter)?,
+        };
+        seconds.swap = clock.elapsed().as_secs_f64();
+        Ok((seconds, state, build_medoids, build_loss, swaps, converged))
+    }
+}
+
+/// What one search found: times, final state, BUILD medoids and loss, swaps, convergence.
+type Found = (PhaseSeconds, Assignment, Vec<usize>, f64, usize, bool);
+
+fn check_initial_medoids(medoids: &[usize], k: usize, n: usize) -> Result<()> {
+    if medoids.len() != k {
+        return Err(Error::InvalidInitialMedoids(format!("{} medoids given for k = {k}", medoids.len())));
+    }
+    let mut seen = vec![false; n];
+    for &m in medoids {
+        if m >= n {
+            return Err(Error::InvalidInitialMedoids(format!("index {m} is out of range for n = {n}")));
+        }
+        if std::mem::replace(&mut seen[m], true) {
+            return Err(Error::InvalidInitialMedoids(format!("index {m} appears twice")));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,75 @@
+//! What a fit returns.
+
+/// A count per phase of a fit.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct PhaseCounts {
+    /// During BUILD (or the initialisation).
+    pub build: u64,
+    /// During SWAP.
+    pub swap: u64,
+    /// Elsewhere: building a matrix, the final exact assignment.
+    pub other: u64,
+}
+
+impl PhaseCounts {
+    /// The sum over phases.
+    pub fn total(&self) -> u64 {
+        self.build + self.swap + self.other
+    }
+}
+
+/// Wall time per phase of a fit, in seconds.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct PhaseSeconds {
+    /// BUILD (or the initialisation).
+    pub build: f64,
+    /// SWAP.
+    pub swap: f64,
+    /// Everything else: validation, building a matrix, the final assignment.
+    pub other: f64,
+}
+
+impl PhaseSeconds {
+    /// The sum over phases.
+    pub fn total(&self) -> f64 {
+        self.build + self.swap + self.other
+    }
+}
+
+/// The result of a k-medoids fit.
+///
+/// Losses are exact: summed in `f64` over every object, from the data's own dissimilarity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clustering {
+    /// The final medoids (object indices), in medoid-position order.
+    pub medoids: Vec<usize>,
+    /// The medoids at the end of BUILD (or the initial medoids), in the order they were chosen.
+    pub build_medoids: Vec<usize>,
+    /// For each object, the position (0..k) in `medoids` of its nearest medoid; ties go to the
+    /// lower position.
+    pub labels: Vec<usize>,
+    /// Total loss `sum_j min_m d(m, x_j)` of the final medoids.
+    pub loss: f64,
+    /// `loss / n`.
+    pub average_loss: f64,
+    /// Total loss of `build_medoids`.
+    pub build_loss: f64,
+    /// Swaps applied.
+    pub swaps: usize,
+    /// True when the algorithm stopped because no swap improved the loss (rather than at
+    /// `max_iter`).
+    pub converged: bool,
+    /// Dissimilarities computed (reads of a stored matrix are not counted).
+    pub distance_evaluations: PhaseCounts,
+    /// Wall time per phase.
+    pub seconds: PhaseSeconds,
+}
+
+impl Clustering {
+    /// The medoids sorted ascending (handy to compare medoid sets).
+    pub fn sorted_medoids(&self) -> Vec<usize> {
+        let mut m = self.medoids.clone();
+        m.sort_unstable();
+        m
+    }
+}

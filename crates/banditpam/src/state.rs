@@ -1,0 +1,107 @@
+//! Medoids and, for every object, its nearest and second-nearest medoid.
+
+use crate::context::{Context, Phase};
+use crate::data::Dissimilarity;
+use crate::error::Result;
+
+/// The bookkeeping every algorithm shares: `best[j]`, `second[j]` and `nearest[j]` (a medoid
+/// position), plus the distance row of every medoid so swaps update in O(k n) without new
+/// evaluations.
+#[derive(Debug, Clone)]
+pub(crate) struct Assignment {
+    n: usize,
+    pub medoids: Vec<usize>,
+    /// `rows[i * n + j] = d(medoids[i], j)`.
+    rows: Vec<f64>,
+    pub best: Vec<f64>,
+    pub second: Vec<f64>,
+    pub nearest: Vec<usize>,
+}
+
+impl Assignment {
+    /// No medoids yet: every object infinitely far.
+    pub fn empty(n: usize) -> Self {
+        Assignment {
+            n,
+            medoids: Vec::new(),
+            rows: Vec::new(),
+            best: vec![f64::INFINITY; n],
+            second: vec![f64::INFINITY; n],
+            nearest: vec![0; n],
+        }
+    }
+
+    /// Evaluate the rows of `medoids` and assign every object.
+    pub fn from_medoids<D: Dissimilarity + ?Sized>(
+        ctx: &Context<'_, D>,
+        phase: Phase,
+        medoids: &[usize],
+    ) -> Result<Self> {
+        let n = ctx.n();
+        let mut rows = vec![0.0; medoids.len() * n];
+        ctx.full_rows(phase, medoids, &mut rows)?;
+        let mut state = Assignment::empty(n);
+        for (m, row) in medoids.iter().zip(rows.chunks_exact(n)) {
+            state.push(*m, row);
+        }
+        Ok(state)
+    }
+
+    /// Add medoid `m` at the next position, given its row.
+    pub fn push(&mut self, m: usize, row: &[f64]) {
+        let pos = self.medoids.len();
+        self.medoids.push(m);
+        self.rows.extend_from_slice(row);
+        for (j, &d) in row.iter().enumerate() {
+            if d < self.best[j] {
+                self.second[j] = self.best[j];
+                self.best[j] = d;
+                self.nearest[j] = pos;
+            } else if d < self.second[j] {
+                self.second[j] = d;
+            }
+        }
+    }
+
+    /// Replace the medoid at position `pos` by `m`, given its row; reassign every object.
+    pub fn replace(&mut self, pos: usize, m: usize, row: &[f64]) {
+        let n = self.n;
+        self.medoids[pos] = m;
+        self.rows[pos * n..(pos + 1) * n].copy_from_slice(row);
+        for j in 0..n {
+            let (mut best, mut second, mut nearest) = (f64::INFINITY, f64::INFINITY, 0);
+            for i in 0..self.medoids.len() {
+                let d = self.rows[i * n + j];
+                if d < best {
+                    second = best;
+                    best = d;
+                    nearest = i;
+                } else if d < second {
+                    second = d;
+                }
+            }
+            self.best[j] = best;
+            self.second[j] = second;
+            self.nearest[j] = nearest;
+        }
+    }
+
+    /// Whether object `c` is a medoid.
+    pub fn is_medoid(&self, c: usize) -> bool {
+        self.medoids.contains(&c)
+    }
+
+    /// Objects that are not medoids, ascending.
+    pub fn non_medoids(&self) -> Vec<usize> {
+        let mut is_medoid = vec![false; self.n];
+        for &m in &self.medoids {
+            is_medoid[m] = true;
+        }
+        (0..self.n).filter(|&c| !is_medoid[c]).collect()
+    }
+
+    /// The exact total loss, summed in index order.
+    pub fn loss(&self) -> f64 {
+        self.best.iter().sum()
+    }
+}
