@@ -23,7 +23,13 @@ const CASES: &[Case] = &[
         average_loss: 6.991107,
     },
     Case { metric: Metric::L1, k: 5, build: &[3, 49, 70, 87, 99], fin: &[3, 49, 70, 87, 99], average_loss: 86.938471 },
-    Case { metric: Metric::Cosine, k: 5, build: &[53, 64, 73, 85, 97], fin: &[53, 73, 76, 85, 97], average_loss: 0.341601 },
+    Case {
+        metric: Metric::Cosine,
+        k: 5,
+        build: &[53, 64, 73, 85, 97],
+        fin: &[53, 73, 76, 85, 97],
+        average_loss: 0.341601,
+    },
 ];
 
 fn sorted(v: &[usize]) -> Vec<usize> {
@@ -40,7 +46,12 @@ fn check(algorithm: Algorithm, precompute: Option<MatrixPrecision>) {
         let label = format!("{algorithm} {} k={} matrix={precompute:?}", case.metric, case.k);
         assert_eq!(sorted(&fit.build_medoids), case.build, "BUILD medoids, {label}");
         assert_eq!(fit.sorted_medoids(), case.fin, "final medoids, {label}");
-        assert!((fit.average_loss - case.average_loss).abs() < 1e-6, "average loss {} vs {}, {label}", fit.average_loss, case.average_loss);
+        assert!(
+            (fit.average_loss - case.average_loss).abs() < 1e-6,
+            "average loss {} vs {}, {label}",
+            fit.average_loss,
+            case.average_loss
+        );
         assert!(fit.converged, "{label}");
     }
 }
@@ -67,8 +78,9 @@ fn the_reference_losses_match_a_brute_force_sum() {
     let values = common::mnist_100();
     let row = |i: usize| &values[i * 784..(i + 1) * 784];
     for case in CASES {
-        let total: f64 =
-            (0..100).map(|j| case.fin.iter().map(|&m| case.metric.distance(row(m), row(j))).fold(f64::INFINITY, f64::min)).sum();
+        let total: f64 = (0..100)
+            .map(|j| case.fin.iter().map(|&m| case.metric.distance(row(m), row(j))).fold(f64::INFINITY, f64::min))
+            .sum();
         assert!((total / 100.0 - case.average_loss).abs() < 1e-6);
     }
 }

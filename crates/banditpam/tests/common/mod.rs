@@ -15,8 +15,11 @@ pub fn data_dir() -> PathBuf {
 /// `data/mnist-100.csv`: 100 rows x 784 columns in [0, 1].
 pub fn mnist_100() -> Vec<f64> {
     let text = std::fs::read_to_string(data_dir().join("mnist-100.csv")).expect("bundled mnist-100.csv");
-    let values: Vec<f64> =
-        text.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(|s| s.parse().unwrap()).collect();
+    let values: Vec<f64> = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
     assert_eq!(values.len(), 100 * 784);
     values
 }
