@@ -97,3 +97,29 @@ impl<T: Scalar> Dissimilarity for DenseData<'_, T> {
         format!("dense {} {}", std::any::type_name::<T>(), self.metric)
     }
 }
+
+/// Flatten equally long rows into one row-major buffer, returning `(values, n, d)`.
+///
+/// Errors: [`Error::EmptyData`], [`Error::NoFeatures`], [`Error::RaggedRows`].
+///
+/// ```
+/// let rows = vec![vec![1.0f32, 2.0], vec![3.0, 4.0]];
+/// let (values, n, d) = banditpam::data::flatten_rows(&rows).unwrap();
+/// assert_eq!((values, n, d), (vec![1.0, 2.0, 3.0, 4.0], 2, 2));
+/// assert!(banditpam::data::flatten_rows(&[vec![1.0f32], vec![]]).is_err());
+/// ```
+pub fn flatten_rows<T: Copy, R: AsRef<[T]>>(rows: &[R]) -> Result<(Vec<T>, usize, usize)> {
+    let first = rows.first().ok_or(Error::EmptyData)?.as_ref().len();
+    if first == 0 {
+        return Err(Error::NoFeatures);
+    }
+    let mut values = Vec::with_capacity(rows.len() * first);
+    for (row, r) in rows.iter().enumerate() {
+        let r = r.as_ref();
+        if r.len() != first {
+            return Err(Error::RaggedRows { row, found: r.len(), expected: first });
+        }
+        values.extend_from_slice(r);
+    }
+    Ok((values, rows.len(), first))
+}

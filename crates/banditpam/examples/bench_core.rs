@@ -1,0 +1,101 @@
+//! Timing probes for `bench/core.py`, which runs the peers (numpy, scikit-learn, kmedoids) on
+//! the same data in the same run. Prints one JSON object per call.
+//!
+//! - `kernel <metric> <f32|f64> <reps>`: one 1,000 x 100 block of MNIST (d = 784), one thread;
+//! - `matrix <n> <threads> <reps>`: the full n x n L2 matrix of the first n MNIST digits (f32);
+//! - `fastpam1 <raw f32 matrix file> <n> <k> <threads> <reps>`: FastPAM1 (BUILD + SWAP) on a
+//!   prebuilt matrix.
+
+use std::io::Read;
+use std::path::Path;
+use std::time::Instant;
+
+use banditpam::{Algorithm, DenseData, Dissimilarity, DistanceMatrix, KMedoids, Metric, Precomputed};
+
+fn mnist(n: usize) -> Vec<f32> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/mnist-t10k-images-idx3-ubyte.gz");
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).expect("bundled MNIST")).read_to_end(&mut bytes).unwrap();
+    bytes[16..16 + n * 784].iter().map(|&b| f32::from(b) / 255.0).collect()
+}
+
+fn median(mut times: Vec<f64>) -> f64 {
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+fn time_reps(reps: usize, mut job: impl FnMut()) -> f64 {
+    job(); // warm-up
+    median(
+        (0..reps)
+            .map(|_| {
+                let t = Instant::now();
+                job();
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+fn kernel<T: banditpam::Scalar>(metric: Metric, reps: usize) -> f64 {
+    let values: Vec<T> = mnist(1100).into_iter().map(|v| T::from_f64(v as f64)).collect();
+    let data = DenseData::new(&values, 1100, 784, metric).unwrap();
+    let cands: Vec<usize> = (0..1000).collect();
+    let refs: Vec<usize> = (1000..1100).collect();
+    let mut out = vec![0.0; 1000 * 100];
+    time_reps(reps, || data.block(&cands, &refs, &mut out).unwrap())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let arg = |i: usize| args.get(i).unwrap_or_else(|| panic!("missing argument {i}")).as_str();
+    match arg(0) {
+        "kernel" => {
+            let metric: Metric = arg(1).parse().unwrap();
+            let reps: usize = arg(3).parse().unwrap();
+            let seconds = match arg(2) {
+                "f32" => kernel::<f32>(metric, reps),
+                _ => kernel::<f64>(metric, reps),
+            };
+            let gflops = 2.0 * 1000.0 * 100.0 * 784.0 / seconds / 1e9;
+            println!(
+                r#"{{"mode":"kernel","metric":"{metric}","dtype":"{}","seconds":{seconds},"gflops":{gflops}}}"#,
+                arg(2)
+            );
+        }
+        "matrix" => {
+            let n: usize = arg(1).parse().unwrap();
+            let threads: usize = arg(2).parse().unwrap();
+            let reps: usize = arg(3).parse().unwrap();
+            let values = mnist(n);
+            let data = DenseData::new(&values, n, 784, Metric::L2).unwrap();
+            let seconds = time_reps(reps, || {
+                DistanceMatrix::<f32>::build(&data, Some(threads)).unwrap();
+            });
+            println!(r#"{{"mode":"matrix","n":{n},"threads":{threads},"seconds":{seconds}}}"#);
+        }
+        "fastpam1" => {
+            let raw = std::fs::read(arg(1)).expect("matrix file");
+            let matrix: Vec<f32> = raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            let n: usize = arg(2).parse().unwrap();
+            let k: usize = arg(3).parse().unwrap();
+            let threads: usize = arg(4).parse().unwrap();
+            let reps: usize = arg(5).parse().unwrap();
+            let data = Precomputed::new(&matrix, n, n).unwrap();
+            let params = KMedoids::new(k).algorithm(Algorithm::FastPam1).threads(Some(threads));
+            let mut fit = None;
+            let seconds = time_reps(reps, || fit = Some(params.fit(&data).unwrap()));
+            let fit = fit.unwrap();
+            let _ = data.len();
+            println!(
+                r#"{{"mode":"fastpam1","n":{n},"k":{k},"threads":{threads},"seconds":{seconds},"build_seconds":{},"swap_seconds":{},"medoids":{:?},"loss":{},"swaps":{}}}"#,
+                fit.seconds.build,
+                fit.seconds.swap,
+                fit.sorted_medoids(),
+                fit.loss,
+                fit.swaps
+            );
+        }
+        other => panic!("unknown mode {other}"),
+    }
+}

@@ -1,0 +1,158 @@
+//! FastPAM1 returns PAM's answer; FasterPAM ends where no single swap helps; both checked
+//! against brute-force computations on dense data, asymmetric matrices and strings.
+
+mod common;
+
+use banditpam::{levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, KMedoids, Metric, Objects, Precomputed};
+
+/// Exact loss of `medoids` by brute force.
+fn brute_loss<D: Dissimilarity>(data: &D, medoids: &[usize]) -> f64 {
+    let n = data.len();
+    let refs: Vec<usize> = (0..n).collect();
+    let mut rows = vec![0.0; medoids.len() * n];
+    data.block(medoids, &refs, &mut rows).unwrap();
+    (0..n).map(|j| (0..medoids.len()).map(|i| rows[i * n + j]).fold(f64::INFINITY, f64::min)).sum()
+}
+
+/// True when no (medoid, non-medoid) swap lowers the loss by more than rounding.
+fn is_swap_optimal<D: Dissimilarity>(data: &D, medoids: &[usize]) -> bool {
+    let loss = brute_loss(data, medoids);
+    for i in 0..medoids.len() {
+        for c in (0..data.len()).filter(|c| !medoids.contains(c)) {
+            let mut trial = medoids.to_vec();
+            trial[i] = c;
+            if brute_loss(data, &trial) < loss - 1e-9 * loss.abs().max(1.0) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+fn fit<D: Dissimilarity>(data: &D, k: usize, algorithm: Algorithm) -> Clustering {
+    KMedoids::new(k).algorithm(algorithm).seed(3).fit(data).unwrap()
+}
+
+fn assert_same_as_pam<D: Dissimilarity>(data: &D, k: usize, what: &str) {
+    let pam = fit(data, k, Algorithm::Pam);
+    let fast = fit(data, k, Algorithm::FastPam1);
+    assert_eq!(fast.build_medoids, pam.build_medoids, "BUILD, {what} k={k}");
+    assert_eq!(fast.medoids, pam.medoids, "final, {what} k={k}");
+    assert_eq!(fast.labels, pam.labels, "labels, {what} k={k}");
+    assert_eq!(fast.swaps, pam.swaps, "swaps, {what} k={k}");
+    assert!((fast.loss - brute_loss(data, &fast.medoids)).abs() <= 1e-9 * fast.loss.max(1.0), "{what}");
+    assert!(is_swap_optimal(data, &pam.medoids), "PAM ended with an improving swap, {what} k={k}");
+}
+
+#[test]
+fn fastpam1_equals_pam_on_random_dense_data() {
+    for seed in 0..4 {
+        let values = common::uniform(60, 5, seed);
+        for metric in [Metric::L2, Metric::L1, Metric::Cosine] {
+            let data = DenseData::new(&values, 60, 5, metric).unwrap();
+            for k in [1, 2, 5, 9] {
+                assert_same_as_pam(&data, k, &format!("dense {metric} seed {seed}"));
+            }
+        }
+    }
+}
+
+#[test]
+fn fastpam1_equals_pam_on_asymmetric_matrices() {
+    for seed in 0..4 {
+        let values = common::asymmetric_matrix(50, seed);
+        let data = Precomputed::new(&values, 50, 50).unwrap();
+        for k in [1, 3, 7] {
+            assert_same_as_pam(&data, k, &format!("asymmetric seed {seed}"));
+        }
+    }
+}
+
+#[test]
+fn fastpam1_equals_pam_on_strings() {
+    for seed in 0..3 {
+        let words = common::words(45, seed);
+        let data = Objects::new(&words, levenshtein).unwrap();
+        for k in [2, 4, 6] {
+            assert_same_as_pam(&data, k, &format!("words seed {seed}"));
+        }
+    }
+}
+
+#[test]
+fn fasterpam_ends_at_a_swap_optimum() {
+    for seed in 0..4 {
+        let values = common::uniform(50, 4, seed + 10);
+        let dense = DenseData::new(&values, 50, 4, Metric::L2).unwrap();
+        let matrix_values = common::asymmetric_matrix(40, seed);
+        let matrix = Precomputed::new(&matrix_values, 40, 40).unwrap();
+        for k in [1, 3, 6] {
+            let a = fit(&dense, k, Algorithm::FasterPam);
+            assert!(a.converged && is_swap_optimal(&dense, &a.medoids), "dense seed {seed} k {k}");
+            assert!(a.loss <= a.build_loss);
+            let b = fit(&matrix, k, Algorithm::FasterPam);
+            assert!(b.converged && is_swap_optimal(&matrix, &b.medoids), "matrix seed {seed} k {k}");
+        }
+    }
+}
+
+#[test]
+fn fasterpam_on_mnist_is_close_to_pam() {
+    // FasterPAM finds another local optimum; on real data it should be about as good.
+    let values = common::mnist_test(500);
+    let data = DenseData::new(&values, 500, 784, Metric::L2).unwrap();
+    let pam = fit(&data, 5, Algorithm::FastPam1);
+    let faster = fit(&data, 5, Algorithm::FasterPam);
+    assert!(faster.loss <= pam.loss * 1.01, "FasterPAM {} vs PAM {}", faster.loss, pam.loss);
+}
+
+#[test]
+fn k_equal_n_and_k_one_work() {
+    let values = common::uniform(12, 3, 5);
+    let data = DenseData::new(&values, 12, 3, Metric::L2).unwrap();
+    for algorithm in [Algorithm::Pam, Algorithm::FastPam1, Algorithm::FasterPam] {
+        let all = fit(&data, 12, algorithm);
+        assert_eq!(all.sorted_medoids(), (0..12).collect::<Vec<_>>());
+        assert!(all.loss.abs() < 1e-12);
+        let one = fit(&data, 1, algorithm);
+        // The 1-medoid is the object with the least total distance.
+        let best = (0..12).min_by(|&a, &b| brute_loss(&data, &[a]).total_cmp(&brute_loss(&data, &[b]))).unwrap();
+        assert_eq!(one.medoids, vec![best], "{algorithm}");
+        assert!(one.labels.iter().all(|&l| l == 0));
+    }
+}
+
+#[test]
+fn identical_points_work() {
+    let values = vec![1.5f64; 20 * 3];
+    let data = DenseData::new(&values, 20, 3, Metric::L2).unwrap();
+    for algorithm in [Algorithm::Pam, Algorithm::FastPam1, Algorithm::FasterPam] {
+        let fit = fit(&data, 4, algorithm);
+        assert_eq!(fit.loss, 0.0);
+        assert_eq!(fit.swaps, 0);
+        assert!(fit.labels.iter().all(|&l| l < 4));
+    }
+}
+
+#[test]
+fn counters_count_what_was_computed() {
+    let values = common::uniform(40, 3, 9);
+    let data = DenseData::new(&values, 40, 3, Metric::L1).unwrap();
+    let build_only = KMedoids::new(3).algorithm(Algorithm::FastPam1).max_iter(0).fit(&data).unwrap();
+    // BUILD step l sweeps the 40 - l non-medoids over 40 references, then evaluates the chosen row.
+    let build: u64 = (0..3).map(|l| (40 - l) * 40 + 40).sum();
+    assert_eq!(build_only.distance_evaluations.build, build);
+    assert_eq!(build_only.distance_evaluations.swap, 0);
+    assert_eq!((build_only.swaps, build_only.loss), (0, build_only.build_loss));
+
+    let full = KMedoids::new(3).algorithm(Algorithm::FastPam1).fit(&data).unwrap();
+    assert!(full.converged);
+    // Each of swaps + 1 sweeps covers 37 candidates x 40 references; each swap evaluates one row.
+    let sweeps = full.swaps as u64 + 1;
+    assert_eq!(full.distance_evaluations.swap, sweeps * 37 * 40 + full.swaps as u64 * 40);
+
+    // A stored matrix is read, not computed.
+    let stored = common::asymmetric_matrix(30, 1);
+    let matrix = Precomputed::new(&stored, 30, 30).unwrap();
+    assert_eq!(KMedoids::new(2).fit(&matrix).unwrap().distance_evaluations.total(), 0);
+}
