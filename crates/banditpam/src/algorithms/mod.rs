@@ -10,6 +10,10 @@ pub(crate) mod fasterpam;
 pub(crate) mod fastpam1;
 pub(crate) mod pam;
 
+use crate::context::{Context, Phase};
+use crate::data::Dissimilarity;
+use crate::error::Result;
+use crate::observer::Event;
 use crate::state::Assignment;
 
 /// The change of loss for replacing each medoid position `i` by candidate `c`, given `c`'s
@@ -44,4 +48,35 @@ pub(crate) fn best_swap(cands: &[usize], scored: &[(f64, usize)]) -> Option<(f64
         Some(best) if best.0 <= delta => Some(best),
         _ => Some((delta, pos, c)),
     })
+}
+
+/// Steepest descent, shared by PAM and FastPAM1: score every non-medoid with
+/// `score(state, row) -> (best delta, position)`, apply the best swap if it lowers the loss,
+/// repeat until none does or `max_iter` swaps were made. Returns `(swaps, converged)`.
+pub(crate) fn steepest_descent<D: Dissimilarity + ?Sized>(
+    ctx: &Context<'_, D>,
+    state: &mut Assignment,
+    max_iter: usize,
+    score: impl Fn(&Assignment, &[f64]) -> (f64, usize) + Sync,
+) -> Result<(usize, bool)> {
+    for iteration in 0..max_iter {
+        let cands = state.non_medoids();
+        let current: &Assignment = state;
+        let scored = ctx.sweep(Phase::Swap, &cands, |_, row| score(current, row))?;
+        match best_swap(&cands, &scored) {
+            Some((delta, pos, c)) if delta < 0.0 => {
+                let mut row = vec![0.0; ctx.n()];
+                ctx.full_rows(Phase::Swap, &[c], &mut row)?;
+                state.replace(pos, c, &row);
+                ctx.report(Event::SwapStep {
+                    iteration: iteration + 1,
+                    swaps: iteration + 1,
+                    loss: state.loss(),
+                    distance_evaluations: ctx.counts().total(),
+                });
+            }
+            _ => return Ok((iteration, true)),
+        }
+    }
+    Ok((max_iter, false))
 }

@@ -1,11 +1,10 @@
 //! PAM's SWAP, written as the definition reads: every (position, candidate) pair summed on its
 //! own, O(k n^2) per step. The reference the faster algorithms are tested against.
 
-use super::best_swap;
-use crate::context::{Context, Phase};
+use super::steepest_descent;
+use crate::context::Context;
 use crate::data::Dissimilarity;
 use crate::error::Result;
-use crate::observer::Event;
 use crate::state::Assignment;
 
 /// Apply the best swap until none lowers the loss or `max_iter` swaps were made.
@@ -15,40 +14,26 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
     state: &mut Assignment,
     max_iter: usize,
 ) -> Result<(usize, bool)> {
-    let k = state.medoids.len();
-    for iteration in 0..max_iter {
-        let cands = state.non_medoids();
-        let scored = ctx.sweep(Phase::Swap, &cands, |_, row| {
-            (0..k).fold((f64::INFINITY, 0), |acc, i| {
-                let delta: f64 = row
-                    .iter()
-                    .enumerate()
-                    .map(|(j, &d)| {
-                        let r = if state.nearest[j] == i { state.second[j] } else { state.best[j] };
-                        d.min(r) - state.best[j]
-                    })
-                    .sum();
-                if delta < acc.0 {
-                    (delta, i)
-                } else {
-                    acc
-                }
+    steepest_descent(ctx, state, max_iter, best_pair)
+}
+
+/// The best `(delta, position)` for a candidate with distance row `row`, one position at a time:
+/// `delta(i) = sum_j min(d(c, j), r_ij) - best_j`, `r_ij` the second-nearest distance if `i` is
+/// j's nearest medoid and the nearest otherwise.
+fn best_pair(state: &Assignment, row: &[f64]) -> (f64, usize) {
+    (0..state.medoids.len()).fold((f64::INFINITY, 0), |acc, i| {
+        let delta: f64 = row
+            .iter()
+            .enumerate()
+            .map(|(j, &d)| {
+                let r = if state.nearest[j] == i { state.second[j] } else { state.best[j] };
+                d.min(r) - state.best[j]
             })
-        })?;
-        match best_swap(&cands, &scored) {
-            Some((delta, pos, c)) if delta < 0.0 => {
-                let mut row = vec![0.0; ctx.n()];
-                ctx.full_rows(Phase::Swap, &[c], &mut row)?;
-                state.replace(pos, c, &row);
-                ctx.report(Event::SwapStep {
-                    iteration: iteration + 1,
-                    swaps: iteration + 1,
-                    loss: state.loss(),
-                    distance_evaluations: ctx.counts().total(),
-                });
-            }
-            _ => return Ok((iteration, true)),
+            .sum();
+        if delta < acc.0 {
+            (delta, i)
+        } else {
+            acc
         }
-    }
-    Ok((max_iter, false))
+    })
 }
