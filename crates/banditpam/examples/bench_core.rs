@@ -96,6 +96,52 @@ fn main() {
                 fit.swaps
             );
         }
+        "bandit" => {
+            // bandit <n> <k> <metric> <seeds> <threads>: BanditPAM++ against FastPAM1 (from BUILD, on
+            // the matrix) on the first n MNIST digits.
+            let n: usize = arg(1).parse().unwrap();
+            let k: usize = arg(2).parse().unwrap();
+            let metric: Metric = arg(3).parse().unwrap();
+            let seeds: u64 = arg(4).parse().unwrap();
+            let threads: usize = arg(5).parse().unwrap();
+            let values = mnist(n);
+            let data = DenseData::new(&values, n, 784, metric).unwrap();
+            let t = Instant::now();
+            let exact = KMedoids::new(k)
+                .algorithm(if args.get(6).is_some_and(|a| a == "no-exact") {
+                    Algorithm::FasterPam
+                } else {
+                    Algorithm::FastPam1
+                })
+                .threads(Some(threads))
+                .precompute(Some(banditpam::MatrixPrecision::Single))
+                .fit(&data)
+                .unwrap();
+            let exact_seconds = t.elapsed().as_secs_f64();
+            for seed in 0..seeds {
+                let t = Instant::now();
+                let fit = KMedoids::new(k).seed(seed).threads(Some(threads)).fit(&data).unwrap();
+                let seconds = t.elapsed().as_secs_f64();
+                println!(
+                    r#"{{"mode":"bandit","n":{n},"k":{k},"metric":"{metric}","seed":{seed},"seconds":{seconds:.3},"build_s":{:.3},"swap_s":{:.3},"fastpam1_matrix_seconds":{exact_seconds:.3},"same_build":{},"same_final":{},"loss_ratio":{:.8},"swaps":{},"evals_per_n2":{:.3},"hits_per_n2":{:.3}}}"#,
+                    fit.seconds.build,
+                    fit.seconds.swap,
+                    sorted(&fit.build_medoids) == sorted(&exact.build_medoids),
+                    fit.sorted_medoids() == exact.sorted_medoids(),
+                    fit.loss / exact.loss,
+                    fit.swaps,
+                    fit.distance_evaluations.total() as f64 / (n * n) as f64,
+                    fit.cache_hits.total() as f64 / (n * n) as f64,
+                );
+                let _ = &fit.build_medoids;
+            }
+        }
         other => panic!("unknown mode {other}"),
     }
+}
+
+fn sorted(v: &[usize]) -> Vec<usize> {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    v
 }

@@ -28,11 +28,12 @@ pub(crate) struct Context<'a, D: ?Sized> {
     pub data: &'a D,
     pub observer: &'a dyn Observer,
     counts: [AtomicU64; 3],
+    hits: [AtomicU64; 3],
 }
 
 impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
     pub fn new(data: &'a D, observer: &'a dyn Observer) -> Self {
-        Context { data, observer, counts: Default::default() }
+        Context { data, observer, counts: Default::default(), hits: Default::default() }
     }
 
     pub fn n(&self) -> usize {
@@ -94,12 +95,27 @@ impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
         Ok(scores)
     }
 
+    /// Distances computed so far, by phase.
     pub fn counts(&self) -> PhaseCounts {
-        let get = |p: Phase| self.counts[p as usize].load(Ordering::Relaxed);
-        PhaseCounts { build: get(Phase::Build), swap: get(Phase::Swap), other: get(Phase::Other) }
+        per_phase(&self.counts)
+    }
+
+    /// Distances read from a cache so far, by phase.
+    pub fn cache_hits(&self) -> PhaseCounts {
+        per_phase(&self.hits)
+    }
+
+    /// Book `count` distances read from a cache.
+    pub fn add_cache_hits(&self, phase: Phase, count: u64) {
+        self.hits[phase as usize].fetch_add(count, Ordering::Relaxed);
     }
 
     pub fn report(&self, event: Event) {
         self.observer.on_event(&event);
     }
+}
+
+fn per_phase(counters: &[AtomicU64; 3]) -> PhaseCounts {
+    let get = |p: Phase| counters[p as usize].load(Ordering::Relaxed);
+    PhaseCounts { build: get(Phase::Build), swap: get(Phase::Swap), other: get(Phase::Other) }
 }

@@ -100,11 +100,28 @@ pub enum Error {
     #[error("unknown metric {0:?}; expected one of l2, sqeuclidean, l1, lp:<p>, linf, cosine, correlation")]
     UnknownMetric(String),
     /// An algorithm name that is not known.
-    #[error("unknown algorithm {0:?}; expected one of pam, fastpam1, fasterpam")]
+    #[error("unknown algorithm {0:?}; expected one of banditpam++, banditpam, pam, fastpam1, fasterpam")]
     UnknownAlgorithm(String),
     /// The exponent of a Minkowski (Lp) distance is below 1 or not finite.
     #[error("the Minkowski exponent p must be a finite number >= 1, got {0}")]
     InvalidMinkowskiP(f64),
+    /// A bandit confidence that is negative or not finite.
+    #[error("{name} must be a finite number >= 0, got {value}")]
+    InvalidConfidence {
+        /// `build_confidence` or `swap_confidence`.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A batch size of zero.
+    #[error("the batch size must be at least 1, got 0")]
+    ZeroBatchSize,
+    /// A sigma sample size of zero.
+    #[error("the sigma sample size must be at least 1, got 0")]
+    ZeroSigmaSample,
+    /// The distance cache was asked for without the fixed reference permutation it is indexed by.
+    #[error("use_cache needs use_perm: the cache is indexed by position in the fixed reference permutation")]
+    CacheNeedsPermutation,
     /// A thread count of zero.
     #[error("the number of threads must be at least 1, got 0")]
     ZeroThreads,

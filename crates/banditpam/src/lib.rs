@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod algorithms;
+mod bandit;
 mod context;
 pub mod data;
 mod error;

@@ -61,6 +61,8 @@ pub struct Clustering {
     pub converged: bool,
     /// Dissimilarities computed (reads of a stored matrix are not counted).
     pub distance_evaluations: PhaseCounts,
+    /// Distances read from BanditPAM++'s cache instead of computed.
+    pub cache_hits: PhaseCounts,
     /// Wall time per phase.
     pub seconds: PhaseSeconds,
 }

@@ -1,5 +1,5 @@
 //! SPEC section 7: PAM's exact answers on `data/mnist-100.csv`, reproduced by PAM and FastPAM1
-//! (and by both on a prebuilt matrix).
+//! (and on a prebuilt matrix), BanditPAM and BanditPAM++.
 
 mod common;
 
@@ -64,6 +64,16 @@ fn pam_reproduces_the_reference_table() {
 #[test]
 fn fastpam1_reproduces_the_reference_table() {
     check(Algorithm::FastPam1, None);
+}
+
+#[test]
+fn banditpam_plus_plus_reproduces_the_reference_table() {
+    check(Algorithm::BanditPamPlusPlus, None);
+}
+
+#[test]
+fn banditpam_reproduces_the_reference_table() {
+    check(Algorithm::BanditPam, None);
 }
 
 #[test]

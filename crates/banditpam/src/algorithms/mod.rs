@@ -3,8 +3,10 @@
 //! - [`build`]: PAM's greedy BUILD, the start of PAM, FastPAM1 and (optionally) FasterPAM;
 //! - [`pam`]: PAM's SWAP, the naive O(k n^2) reference;
 //! - [`fastpam1`]: the same swaps in O(n^2) per step;
-//! - [`fasterpam`]: eager swaps, cycling through the candidates.
+//! - [`fasterpam`]: eager swaps, cycling through the candidates;
+//! - [`banditpam`]: BanditPAM and BanditPAM++, BUILD and SWAP as best-arm identification.
 
+pub(crate) mod banditpam;
 pub(crate) mod build;
 pub(crate) mod fasterpam;
 pub(crate) mod fastpam1;
@@ -23,13 +25,11 @@ use crate::state::Assignment;
 pub(crate) fn candidate_deltas(state: &Assignment, row: &[f64], deltas: &mut [f64]) {
     deltas.fill(0.0);
     let mut shared = 0.0;
+    // Branch-free (see the SWAP arms of BanditPAM): when d < best_j the own term is 0.
     for (j, &d) in row.iter().enumerate() {
         let best = state.best[j];
-        if d < best {
-            shared += d - best;
-        } else {
-            deltas[state.nearest[j]] += d.min(state.second[j]) - best;
-        }
+        shared += (d - best).min(0.0);
+        deltas[state.nearest[j]] += (d.min(state.second[j]) - best).max(0.0);
     }
     for delta in deltas.iter_mut() {
         *delta += shared;

@@ -1,0 +1,203 @@
+//! Best-arm identification shared by the BUILD and SWAP steps of BanditPAM and BanditPAM++.
+//!
+//! Each arm is a candidate object carrying `width` estimates (1 in BUILD; k in SWAP, one per
+//! medoid position: BanditPAM++'s virtual arms). All estimates of a candidate come from the same
+//! distances, so a candidate's distance to a reference is computed once for all its arms.
+//! References are read in batches in the order [`References`] gives; the first batch (the sigma
+//! sample) also fixes each arm's spread, and its samples count in the means.
+
+mod references;
+
+pub(crate) use references::References;
+
+use rayon::prelude::*;
+
+use crate::context::{Context, Phase};
+use crate::data::Dissimilarity;
+use crate::error::Result;
+
+/// Candidates whose estimates one parallel task updates.
+const CANDIDATES_PER_TASK: usize = 256;
+
+/// How one step samples and eliminates.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BanditSettings {
+    /// The `confidence` of the radius `sigma * sqrt((confidence + ln n) / T)`.
+    pub confidence: f64,
+    /// References per batch.
+    pub batch_size: usize,
+    /// References of the first batch, from which sigma is estimated (a multiple of the batch).
+    pub sigma_sample: usize,
+    /// Every sigma is raised to at least this share of the median sigma.
+    pub sigma_floor: f64,
+}
+
+/// The per-reference terms of a candidate's arms.
+pub(crate) trait Arms: Sync {
+    /// Estimates per candidate.
+    fn width(&self) -> usize;
+
+    /// Add the terms of candidate `c` on `refs` (with `dists[b] = d(c, refs[b])`) to `sum` and
+    /// `sum_sq` (each `width` long, zero on entry), in reference order.
+    fn accumulate(&self, c: usize, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]);
+}
+
+/// The winner of a step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Winner {
+    /// Position of the winning candidate in the candidate list.
+    pub candidate: usize,
+    /// Its winning estimate (medoid position in SWAP, 0 in BUILD).
+    pub arm: usize,
+    /// The exact mean of that arm's terms over all n references.
+    pub mean: f64,
+}
+
+/// Running estimates of every candidate's arms.
+struct Estimates {
+    width: usize,
+    sum: Vec<f64>,
+    sum_sq: Vec<f64>,
+    sigma: Vec<f64>,
+    alive: Vec<bool>,
+}
+
+impl Estimates {
+    fn candidate_alive(&self, a: usize) -> bool {
+        self.alive[a * self.width..(a + 1) * self.width].iter().any(|&x| x)
+    }
+}
+
+/// Find the arm with the smallest mean term among `cands` (ties: lower candidate position,
+/// then lower arm), computing exactly the survivors of the elimination.
+pub(crate) fn best_arm<D: Dissimilarity + ?Sized>(
+    ctx: &Context<'_, D>,
+    refs: &mut References,
+    phase: Phase,
+    cands: &[usize],
+    arms: &impl Arms,
+    settings: BanditSettings,
+) -> Result<Winner> {
+    let n = ctx.n();
+    let width = arms.width();
+    let total = cands.len() * width;
+    let mut est = Estimates {
+        width,
+        sum: vec![0.0; total],
+        sum_sq: vec![0.0; total],
+        sigma: vec![0.0; total],
+        alive: vec![true; total],
+    };
+
+    // First batch: the sigma sample, whose terms also count in the means.
+    let mut t = settings.sigma_sample.clamp(1, n);
+    if t + settings.batch_size >= n {
+        t = n;
+    }
+    let all: Vec<usize> = (0..cands.len()).collect();
+    pull(ctx, refs, phase, cands, &all, 0..t, arms, &mut est)?;
+    if t < n {
+        estimate_sigma(&mut est, t, settings.sigma_floor);
+    }
+
+    let log_n = (n as f64).ln();
+    while t < n {
+        let radius = |sigma: f64| sigma * ((settings.confidence + log_n) / t as f64).sqrt();
+        let upper = (0..total)
+            .filter(|&i| est.alive[i])
+            .map(|i| est.sum[i] / t as f64 + radius(est.sigma[i]))
+            .fold(f64::INFINITY, f64::min);
+        let mut survivors = 0;
+        for i in 0..total {
+            if est.alive[i] {
+                est.alive[i] = est.sum[i] / t as f64 - radius(est.sigma[i]) <= upper;
+                survivors += usize::from(est.alive[i]);
+            }
+        }
+        if survivors <= 1 {
+            break;
+        }
+        let next = if t + 2 * settings.batch_size > n { n } else { t + settings.batch_size };
+        let live: Vec<usize> = (0..cands.len()).filter(|&a| est.candidate_alive(a)).collect();
+        pull(ctx, refs, phase, cands, &live, t..next, arms, &mut est)?;
+        t = next;
+    }
+
+    // The survivors, exactly: the rest of the references for every live candidate.
+    if t < n {
+        let live: Vec<usize> = (0..cands.len()).filter(|&a| est.candidate_alive(a)).collect();
+        pull(ctx, refs, phase, cands, &live, t..n, arms, &mut est)?;
+    }
+    let (mut best, mut best_mean) = (0, f64::INFINITY);
+    for i in (0..total).filter(|&i| est.alive[i]) {
+        let mean = est.sum[i] / n as f64;
+        if mean < best_mean {
+            (best, best_mean) = (i, mean);
+        }
+    }
+    Ok(Winner { candidate: best / width, arm: best % width, mean: best_mean })
+}
+
+/// Sigma of every arm from its first `t` terms, raised to `floor` x the median sigma: with few
+/// non-zero terms (late BUILD steps) the best arm's spread can come out far too small and the
+/// arm would be dropped.
+fn estimate_sigma(est: &mut Estimates, t: usize, floor: f64) {
+    let t = t as f64;
+    for i in 0..est.sum.len() {
+        let mean = est.sum[i] / t;
+        est.sigma[i] = (est.sum_sq[i] / t - mean * mean).max(0.0).sqrt();
+    }
+    let mut sorted = est.sigma.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    for s in &mut est.sigma {
+        *s = s.max(median * floor);
+    }
+}
+
+/// Add the terms of references at `range` for the candidates at positions `live`.
+#[allow(clippy::too_many_arguments)]
+fn pull<D: Dissimilarity + ?Sized>(
+    ctx: &Context<'_, D>,
+    refs: &mut References,
+    phase: Phase,
+    cands: &[usize],
+    live: &[usize],
+    range: std::ops::Range<usize>,
+    arms: &impl Arms,
+    est: &mut Estimates,
+) -> Result<()> {
+    let width = est.width;
+    let reader: &References = refs;
+    let objects = reader.objects(range.clone());
+    // Per task: the candidates' new sums, then their new sums of squares, `width` each.
+    let updates: Vec<Result<(Vec<f64>, Vec<references::Fresh>)>> = live
+        .par_chunks(CANDIDATES_PER_TASK)
+        .map(|chunk| {
+            let ids: Vec<usize> = chunk.iter().map(|&a| cands[a]).collect();
+            let mut dists = vec![0.0; ids.len() * objects.len()];
+            let fresh = reader.read(ctx, phase, &ids, range.clone(), &mut dists)?;
+            let mut sums = vec![0.0; 2 * width * ids.len()];
+            for ((&c, row), out) in
+                ids.iter().zip(dists.chunks_exact(objects.len().max(1))).zip(sums.chunks_exact_mut(2 * width))
+            {
+                let (sum, sum_sq) = out.split_at_mut(width);
+                arms.accumulate(c, objects, row, sum, sum_sq);
+            }
+            Ok((sums, fresh))
+        })
+        .collect();
+    let mut positions = live.iter();
+    for part in updates {
+        let (sums, fresh) = part?;
+        refs.store(fresh);
+        for out in sums.chunks_exact(2 * width) {
+            let a = *positions.next().expect("one update per live candidate");
+            for w in 0..width {
+                est.sum[a * width + w] += out[w];
+                est.sum_sq[a * width + w] += out[width + w];
+            }
+        }
+    }
+    Ok(())
+}
