@@ -116,6 +116,9 @@ pub struct KMedoids {
 /// mostly-zero terms, whose sample spread can be far too small (SPEC 9); SWAP's terms are
 /// rarely zero, and a floor there only keeps near-tied arms alive (measured: 1.6x slower at
 /// MNIST n = 10,000 with the same answers).
+/// The smallest default sigma sample (see [`KMedoids::sigma_sample`]).
+const MIN_SIGMA_SAMPLE: usize = 100;
+
 const BUILD_SIGMA_FLOOR: f64 = 1.0;
 const SWAP_SIGMA_FLOOR: f64 = 0.0;
 
@@ -164,7 +167,8 @@ impl KMedoids {
     }
 
     /// BanditPAM: references of the first batch of every step, from which each arm's spread is
-    /// estimated (default `min(1000, n / 4)`, rounded up to whole batches).
+    /// estimated (default `n / 4`, but at least `min(n, 100)` and at most 1000, rounded up to
+    /// whole batches: a spread from fewer than 100 samples is too noisy to eliminate on).
     pub fn sigma_sample(mut self, size: Option<usize>) -> Self {
         self.sigma_sample = size;
         self
@@ -375,7 +379,7 @@ impl KMedoids {
     }
 
     fn settings(&self, n: usize, build: bool) -> BanditSettings {
-        let sample = self.sigma_sample.unwrap_or((n / 4).min(1000));
+        let sample = self.sigma_sample.unwrap_or((n / 4).clamp(n.min(MIN_SIGMA_SAMPLE), 1000));
         BanditSettings {
             confidence: if build { self.build_confidence } else { self.swap_confidence },
             batch_size: self.batch_size,

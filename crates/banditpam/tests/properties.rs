@@ -7,7 +7,13 @@ use banditpam::{Algorithm, DenseData, Dissimilarity, Event, KMedoids, Metric, Ob
 use proptest::prelude::*;
 
 const METRICS: [Metric; 5] = [Metric::L2, Metric::L1, Metric::Cosine, Metric::LInf, Metric::Correlation];
-const ALGORITHMS: [Algorithm; 3] = [Algorithm::Pam, Algorithm::FastPam1, Algorithm::FasterPam];
+const ALGORITHMS: [Algorithm; 5] =
+    [Algorithm::Pam, Algorithm::FastPam1, Algorithm::FasterPam, Algorithm::BanditPamPlusPlus, Algorithm::BanditPam];
+
+/// `algorithm` with bandit batches small enough that these small inputs see elimination.
+fn params(k: usize, algorithm: Algorithm) -> KMedoids {
+    KMedoids::new(k).algorithm(algorithm).batch_size(3).sigma_sample(Some(6))
+}
 
 /// Records the loss after every swap step.
 #[derive(Default)]
@@ -30,11 +36,11 @@ proptest! {
 
     #[test]
     fn labels_point_to_a_nearest_medoid(
-        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..3, seed in 0u64..100,
+        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..5, seed in 0u64..100,
     ) {
         let k = 1 + (k_frac * (n - 1) as f64) as usize;
         let data = DenseData::new(&values, n, d, METRICS[m]).unwrap();
-        let fit = KMedoids::new(k).algorithm(ALGORITHMS[a]).seed(seed).fit(&data).unwrap();
+        let fit = params(k, ALGORITHMS[a]).seed(seed).fit(&data).unwrap();
         let refs: Vec<usize> = (0..n).collect();
         let mut rows = vec![0.0; k * n];
         data.block(&fit.medoids, &refs, &mut rows).unwrap();
@@ -52,12 +58,12 @@ proptest! {
 
     #[test]
     fn swaps_never_raise_the_loss(
-        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..3,
+        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..5,
     ) {
         let k = 1 + (k_frac * (n - 1) as f64) as usize;
         let data = DenseData::new(&values, n, d, METRICS[m]).unwrap();
         let losses = Losses::default();
-        let fit = KMedoids::new(k).algorithm(ALGORITHMS[a]).fit_with_observer(&data, &losses).unwrap();
+        let fit = params(k, ALGORITHMS[a]).fit_with_observer(&data, &losses).unwrap();
         let mut previous = fit.build_loss;
         for &loss in losses.0.lock().unwrap().iter() {
             prop_assert!(loss <= previous + 1e-12 * previous.max(1.0), "{} then {}", previous, loss);
@@ -68,11 +74,11 @@ proptest! {
 
     #[test]
     fn results_do_not_depend_on_the_thread_count(
-        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..3, seed in 0u64..100,
+        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..5, seed in 0u64..100,
     ) {
         let k = 1 + (k_frac * (n - 1) as f64) as usize;
         let data = DenseData::new(&values, n, d, METRICS[m]).unwrap();
-        let run = |threads| KMedoids::new(k).algorithm(ALGORITHMS[a]).seed(seed).threads(Some(threads)).fit(&data).unwrap();
+        let run = |threads| params(k, ALGORITHMS[a]).seed(seed).threads(Some(threads)).fit(&data).unwrap();
         let one = run(1);
         for threads in [2, 8] {
             let other = run(threads);

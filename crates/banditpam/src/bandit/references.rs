@@ -80,6 +80,11 @@ impl References {
             ctx.block(phase, cands, &self.order[range], out)?;
             return Ok(Vec::new());
         };
+        if range.start < cache.width && cache.width < range.end {
+            // Straddling the cache's edge (a sigma sample wider than the cache): read the cached
+            // part and the rest apart, so the cached part still hits.
+            return self.read_split(ctx, phase, cands, range, cache.width, out);
+        }
         let (hits, misses): (Vec<usize>, Vec<usize>) =
             (0..cands.len()).partition(|&a| cache.filled[cands[a]] >= range.end);
         for &a in &hits {
@@ -112,6 +117,30 @@ impl References {
             if cacheable {
                 fresh.push(Fresh { candidate: c, start: range.start, values: stored });
             }
+        }
+        Ok(fresh)
+    }
+
+    /// [`References::read`] of `range` as `range.start..split` and `split..range.end`.
+    fn read_split<D: Dissimilarity + ?Sized>(
+        &self,
+        ctx: &Context<'_, D>,
+        phase: Phase,
+        cands: &[usize],
+        range: Range<usize>,
+        split: usize,
+        out: &mut [f64],
+    ) -> Result<Vec<Fresh>> {
+        let (head, tail) = (split - range.start, range.end - split);
+        let mut head_out = vec![0.0; cands.len() * head];
+        let mut tail_out = vec![0.0; cands.len() * tail];
+        let mut fresh = self.read(ctx, phase, cands, range.start..split, &mut head_out)?;
+        fresh.extend(self.read(ctx, phase, cands, split..range.end, &mut tail_out)?);
+        for ((row, h), t) in
+            out.chunks_exact_mut(range.len()).zip(head_out.chunks_exact(head)).zip(tail_out.chunks_exact(tail))
+        {
+            row[..head].copy_from_slice(h);
+            row[head..].copy_from_slice(t);
         }
         Ok(fresh)
     }
