@@ -4,7 +4,11 @@
 //! - `kernel <metric> <f32|f64> <reps>`: one 1,000 x 100 block of MNIST (d = 784), one thread;
 //! - `matrix <n> <threads> <reps>`: the full n x n L2 matrix of the first n MNIST digits (f32);
 //! - `fastpam1 <raw f32 matrix file> <n> <k> <threads> <reps>`: FastPAM1 (BUILD + SWAP) on a
-//!   prebuilt matrix.
+//!   prebuilt matrix;
+//! - `bandit <n> <k> <metric> <seeds> <threads> [no-exact]`: BanditPAM++ against FastPAM1 from
+//!   BUILD on the first n MNIST digits;
+//! - `fit <raw f32 data file> <n> <d> <algorithm> <k> <metric> <seed> <threads>`: one fit of rows
+//!   written by `bench/bandit.py`, for a subprocess whose peak memory the harness measures.
 
 use std::io::Read;
 use std::path::Path;
@@ -75,8 +79,7 @@ fn main() {
             println!(r#"{{"mode":"matrix","n":{n},"threads":{threads},"seconds":{seconds}}}"#);
         }
         "fastpam1" => {
-            let raw = std::fs::read(arg(1)).expect("matrix file");
-            let matrix: Vec<f32> = raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+            let matrix = read_f32(arg(1));
             let n: usize = arg(2).parse().unwrap();
             let k: usize = arg(3).parse().unwrap();
             let threads: usize = arg(4).parse().unwrap();
@@ -136,8 +139,46 @@ fn main() {
                 let _ = &fit.build_medoids;
             }
         }
+        "fit" => {
+            let values = read_f32(arg(1));
+            let (n, d): (usize, usize) = (arg(2).parse().unwrap(), arg(3).parse().unwrap());
+            let algorithm: Algorithm = arg(4).parse().unwrap();
+            let k: usize = arg(5).parse().unwrap();
+            let metric: Metric = arg(6).parse().unwrap();
+            let seed: u64 = arg(7).parse().unwrap();
+            let threads: usize = arg(8).parse().unwrap();
+            let data = DenseData::new(&values, n, d, metric).unwrap();
+            let fit = KMedoids::new(k).algorithm(algorithm).seed(seed).threads(Some(threads)).fit(&data).unwrap();
+            println!(
+                r#"{{"seconds":{},"build_seconds":{},"swap_seconds":{},"medoids":{:?},"build_medoids":{:?},"loss":{},"swaps":{},"distance_evaluations":{},"cache_hits":{},"peak_rss_mib":{}}}"#,
+                fit.seconds.total(),
+                fit.seconds.build,
+                fit.seconds.swap,
+                fit.sorted_medoids(),
+                sorted(&fit.build_medoids),
+                fit.loss,
+                fit.swaps,
+                fit.distance_evaluations.total(),
+                fit.cache_hits.total(),
+                peak_rss_mib(),
+            );
+        }
         other => panic!("unknown mode {other}"),
     }
+}
+
+/// This process's peak resident memory (VmHWM: its own, unlike `getrusage`, which on Linux
+/// keeps the parent's peak across `exec`).
+fn peak_rss_mib() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).and_then(|v| v.trim().strip_suffix("kB"));
+    kib.and_then(|v| v.trim().parse::<f64>().ok()).map_or(f64::NAN, |v| v / 1024.0)
+}
+
+/// A file of little-endian `f32` values.
+fn read_f32(path: &str) -> Vec<f32> {
+    let raw = std::fs::read(path).expect("readable f32 file");
+    raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
 }
 
 fn sorted(v: &[usize]) -> Vec<usize> {

@@ -1,8 +1,8 @@
 //! # banditpam
 //!
-//! k-medoids clustering over any dissimilarity: the exact PAM, FastPAM1 and FasterPAM, with
-//! BanditPAM and BanditPAM++ to come, on dense vectors, precomputed matrices or arbitrary
-//! objects.
+//! k-medoids clustering over any dissimilarity: BanditPAM++ and BanditPAM (PAM's answers in
+//! almost linear time per step), and the exact PAM, FastPAM1 and FasterPAM, on dense vectors,
+//! precomputed matrices or arbitrary objects.
 //!
 //! ```
 //! use banditpam::{Algorithm, DenseData, KMedoids, Metric};
@@ -16,6 +16,7 @@
 //!
 //! The crate is organised by concern: [`data`] (data sets and the [`Dissimilarity`] trait),
 //! `kernels` (the blocked SIMD/GEMM distance blocks), `algorithms` (one file per algorithm),
+//! `bandit` (the best-arm engine, the reference order and the distance cache),
 //! [`KMedoids`] (checked parameters), [`Clustering`] (results), [`Error`] (typed errors),
 //! [`Observer`] (progress and cancellation).
 

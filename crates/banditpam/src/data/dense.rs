@@ -98,6 +98,61 @@ impl<T: Scalar> Dissimilarity for DenseData<'_, T> {
     }
 }
 
+/// Distances from each of `m` rows of `points` to each of `k` rows of `centers` (both row-major,
+/// `d` columns), as an `m x k` row-major matrix: `out[i * k + j] = metric(centers[j], points[i])`.
+/// This is what `predict` and `transform` need for rows that were not in the fitted data. Runs
+/// in a pool of `threads` workers (all cores for `None`), through the same kernels as a fit.
+///
+/// Errors: those of [`DenseData::new`] for either input, [`Error::ZeroThreads`].
+///
+/// ```
+/// use banditpam::{data::cross_distances, Metric};
+/// let centers = [0.0f64, 0.0, 10.0, 0.0];
+/// let points = [1.0f64, 0.0, 9.0, 0.0, 5.0, 0.0];
+/// let d = cross_distances(&points, &centers, 2, Metric::L1, Some(1)).unwrap();
+/// assert_eq!(d, vec![1.0, 9.0, 9.0, 1.0, 5.0, 5.0]);
+/// ```
+pub fn cross_distances<T: Scalar>(
+    points: &[T],
+    centers: &[T],
+    d: usize,
+    metric: Metric,
+    threads: Option<usize>,
+) -> Result<Vec<f64>> {
+    use rayon::prelude::*;
+    /// Points per task: enough to amortise copying the centers next to them.
+    const CHUNK: usize = 1024;
+    if d == 0 {
+        return Err(Error::NoFeatures);
+    }
+    for values in [points, centers] {
+        // Rounded up, so that a partial row is a shape mismatch rather than a missing row.
+        DenseData::new(values, values.len().div_ceil(d), d, metric)?;
+    }
+    let k = centers.len() / d;
+    let mut out = vec![0.0; points.len() / d * k];
+    crate::parallel::with_pool(threads, || {
+        out.par_chunks_mut(CHUNK * k).zip(points.par_chunks(CHUNK * d)).for_each(|(dst, chunk)| {
+            // The kernels compare rows of one data set: stack the centers above the chunk.
+            let rows = chunk.len() / d;
+            let stacked: Vec<T> = centers.iter().chain(chunk).copied().collect();
+            // Centred on the centers alone, so a point's distances depend on its chunk only through
+            // rounding.
+            let prepared = kernels::Prepared::centred_on(&stacked, k + rows, d, metric, k);
+            let centers: Vec<usize> = (0..k).collect();
+            let chunk_rows: Vec<usize> = (k..k + rows).collect();
+            let mut block = vec![0.0; k * rows];
+            kernels::dense_block(&stacked, d, metric, &prepared, &centers, &chunk_rows, &mut block);
+            for (j, row) in block.chunks_exact(rows).enumerate() {
+                for (i, &v) in row.iter().enumerate() {
+                    dst[i * k + j] = v;
+                }
+            }
+        });
+    })?;
+    Ok(out)
+}
+
 /// Flatten equally long rows into one row-major buffer, returning `(values, n, d)`.
 ///
 /// Errors: [`Error::EmptyData`], [`Error::NoFeatures`], [`Error::RaggedRows`].

@@ -10,7 +10,7 @@ mod matrix;
 mod objects;
 mod precomputed;
 
-pub use dense::{flatten_rows, DenseData};
+pub use dense::{cross_distances, flatten_rows, DenseData};
 pub use matrix::DistanceMatrix;
 pub use objects::{levenshtein, Objects};
 pub use precomputed::Precomputed;

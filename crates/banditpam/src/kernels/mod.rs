@@ -26,7 +26,13 @@ pub(crate) struct Prepared<T: Scalar> {
 
 impl<T: Scalar> Prepared<T> {
     pub(crate) fn new(values: &[T], n: usize, d: usize, metric: Metric) -> Self {
-        product::prepare(values, n, d, metric)
+        product::prepare(values, n, d, metric, n)
+    }
+
+    /// As [`Prepared::new`], but L2 centres columns on the mean of the first `mean_rows` rows
+    /// only, so the distances involving those rows do not depend on the others.
+    pub(crate) fn centred_on(values: &[T], n: usize, d: usize, metric: Metric, mean_rows: usize) -> Self {
+        product::prepare(values, n, d, metric, mean_rows)
     }
 }
 

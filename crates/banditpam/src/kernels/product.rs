@@ -16,18 +16,18 @@ fn guard_ratio<C: Scalar>() -> f64 {
     }
 }
 
-pub(super) fn prepare<T: Scalar>(values: &[T], n: usize, d: usize, metric: Metric) -> Prepared<T> {
+pub(super) fn prepare<T: Scalar>(values: &[T], n: usize, d: usize, metric: Metric, mean_rows: usize) -> Prepared<T> {
     let rows = || values.chunks_exact(d).take(n);
     let sq_norm = |row: &mut dyn Iterator<Item = T>| row.map(|v| v.to_f64() * v.to_f64()).sum::<f64>();
     match metric {
         Metric::L2 | Metric::SquaredL2 => {
             let mut sums = vec![0.0f64; d];
-            for row in rows() {
+            for row in rows().take(mean_rows) {
                 for (s, v) in sums.iter_mut().zip(row) {
                     *s += v.to_f64();
                 }
             }
-            let col_mean: Vec<T> = sums.iter().map(|s| T::from_f64(s / n as f64)).collect();
+            let col_mean: Vec<T> = sums.iter().map(|s| T::from_f64(s / mean_rows.max(1) as f64)).collect();
             let row_stat = rows().map(|row| sq_norm(&mut row.iter().zip(&col_mean).map(|(&v, &m)| v - m))).collect();
             Prepared { row_stat, row_mean: Vec::new(), col_mean }
         }

@@ -1,0 +1,69 @@
+"""`banditpam_rs.compat.KMedoids` against the upstream package it mirrors."""
+
+import time
+
+import numpy as np
+import pytest
+from banditpam_rs.compat import KMedoids
+
+
+def test_loss_names_map_to_metrics(mnist_100):
+    from sklearn.metrics import pairwise_distances
+
+    for loss, metric, p in [
+        ("L2", "euclidean", None),
+        ("euclidean", "euclidean", None),
+        ("L1", "manhattan", None),
+        ("manhattan", "manhattan", None),
+        ("L3", "minkowski", 3),
+        ("inf", "chebyshev", None),
+        ("cos", "cosine", None),
+    ]:
+        model = KMedoids(n_medoids=3, algorithm="PAM").fit(mnist_100, loss)
+        kwargs = {"p": p} if p else {}
+        d = pairwise_distances(mnist_100, mnist_100[model.medoids], metric=metric, **kwargs)
+        assert model.average_loss == pytest.approx(d.min(axis=1).mean(), rel=1e-9), loss
+        np.testing.assert_array_equal(model.labels, d.argmin(axis=1))
+
+
+def test_bad_names_and_unfitted_use():
+    X = np.random.default_rng(0).normal(size=(20, 2))
+    with pytest.raises(ValueError, match="unknown loss 'L_two'"):
+        KMedoids(n_medoids=2).fit(X, "L_two")
+    with pytest.raises(ValueError, match="unknown algorithm 'CLARA'"):
+        KMedoids(n_medoids=2, algorithm="CLARA").fit(X, "L2")
+    with pytest.raises(ValueError, match="use_perm"):
+        KMedoids(n_medoids=2, use_perm=False).fit(X, "L2")
+    with pytest.raises(AttributeError, match="not fitted"):
+        KMedoids().medoids  # noqa: B018
+
+
+def test_algorithms_agree_with_each_other(mnist):
+    X = mnist[:600]
+    answers = {}
+    for algorithm in ["BanditPAM", "BanditPAM_orig", "PAM", "FastPAM1"]:
+        model = KMedoids(n_medoids=5, algorithm=algorithm).fit(X, "L2")
+        answers[algorithm] = sorted(model.medoids.tolist())
+        # The exact methods build a matrix first: its distances count as "misc".
+        assert model.getDistanceComputations(True) >= model.getDistanceComputations(False) >= 0
+        assert model.getDistanceComputations(True) > 0
+    assert len({tuple(v) for v in answers.values()}) == 1, answers
+
+
+@pytest.mark.parametrize("n,k,loss", [(500, 5, "L2"), (1000, 5, "L1"), (1000, 10, "L2")])
+def test_reproduces_upstream_banditpam(mnist, n, k, loss):
+    upstream = pytest.importorskip("banditpam", reason="banditpam==6.0.2 could not be installed from PyPI")
+    X = mnist[:n]
+    theirs = upstream.KMedoids(n_medoids=k, algorithm="BanditPAM")
+    start = time.perf_counter()
+    theirs.fit(X, loss)
+    their_seconds = time.perf_counter() - start
+    ours = KMedoids(n_medoids=k, algorithm="BanditPAM")
+    start = time.perf_counter()
+    ours.fit(X, loss)
+    our_seconds = time.perf_counter() - start
+    print(f"n = {n}, k = {k}, {loss}: upstream {their_seconds:.2f} s, compat {our_seconds:.3f} s")
+    assert sorted(ours.medoids.tolist()) == sorted(int(m) for m in theirs.medoids)
+    assert sorted(ours.build_medoids.tolist()) == sorted(int(m) for m in theirs.build_medoids)
+    assert ours.average_loss == pytest.approx(theirs.average_loss, rel=1e-5)
+    assert ours.steps == theirs.steps
