@@ -195,7 +195,10 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             "cache_width": None if self.cache_width is None else _integer("cache_width", self.cache_width, minimum=0),
             "threads": None if self.n_threads is None else _integer("n_threads", self.n_threads, minimum=1),
             "seed": _seed(self.random_state),
-            "verbose": bool(self.verbose),
+            "sigma_sample": None,
+            "use_cache": None,
+            "use_perm": None,
+            "precompute": None,
         }
         return {"k": k, **params}
 
@@ -237,8 +240,9 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         n_samples = len(data)
         params = self._core_params(n_samples)
         if params["method"] in ("pam", "fastpam1", "fasterpam") and n_samples**2 * 4 <= MATRIX_BUDGET_BYTES:
-            kwargs["precompute"] = "float32"
-        result = _core.fit(data, metric="euclidean" if metric == "callable" else metric, **params, **kwargs)
+            params["precompute"] = "float32"
+        core_metric = "euclidean" if metric == "callable" else metric
+        result = _core.fit(data, params, metric=core_metric, verbose=bool(self.verbose), **kwargs)
 
         medoids = result["medoids"]
         self.medoid_indices_ = medoids

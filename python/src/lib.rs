@@ -134,11 +134,12 @@ where
     }
 }
 
-/// The checked core parameters from the Python keyword arguments.
-#[allow(clippy::too_many_arguments)]
-fn params(
+/// The fit parameters, from the dict the Python estimator builds (every key present).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct FitParams {
     k: usize,
-    method: &str,
+    method: String,
     max_iter: usize,
     build_confidence: f64,
     swap_confidence: f64,
@@ -149,32 +150,38 @@ fn params(
     cache_width: Option<usize>,
     seed: u64,
     threads: Option<usize>,
-    precompute: Option<&str>,
-) -> PyResult<KMedoids> {
-    let algorithm: Algorithm = method.parse().map_err(to_py_err)?;
-    let precompute = match precompute {
-        None => None,
-        Some("float32") => Some(MatrixPrecision::Single),
-        Some("float64") => Some(MatrixPrecision::Double),
-        Some(other) => {
-            return Err(PyValueError::new_err(format!(
-                "precompute must be None, 'float32' or 'float64', got {other:?}"
-            )))
-        }
-    };
-    Ok(KMedoids::new(k)
-        .algorithm(algorithm)
-        .max_iter(max_iter)
-        .build_confidence(build_confidence)
-        .swap_confidence(swap_confidence)
-        .batch_size(batch_size)
-        .sigma_sample(sigma_sample)
-        .use_cache(use_cache)
-        .use_perm(use_perm)
-        .cache_width(cache_width)
-        .seed(seed)
-        .threads(threads)
-        .precompute(precompute))
+    /// None, "float32" or "float64": build the n x n matrix first.
+    precompute: Option<String>,
+}
+
+impl FitParams {
+    /// The checked core parameters.
+    fn core(&self) -> PyResult<KMedoids> {
+        let algorithm: Algorithm = self.method.parse().map_err(to_py_err)?;
+        let precompute = match self.precompute.as_deref() {
+            None => None,
+            Some("float32") => Some(MatrixPrecision::Single),
+            Some("float64") => Some(MatrixPrecision::Double),
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "precompute must be None, 'float32' or 'float64', got {other:?}"
+                )))
+            }
+        };
+        Ok(KMedoids::new(self.k)
+            .algorithm(algorithm)
+            .max_iter(self.max_iter)
+            .build_confidence(self.build_confidence)
+            .swap_confidence(self.swap_confidence)
+            .batch_size(self.batch_size)
+            .sigma_sample(self.sigma_sample)
+            .use_cache(self.use_cache)
+            .use_perm(self.use_perm)
+            .cache_width(self.cache_width)
+            .seed(self.seed)
+            .threads(self.threads)
+            .precompute(precompute))
+    }
 }
 
 fn counts(py: Python<'_>, c: PhaseCounts) -> PyResult<Py<PyDict>> {
@@ -228,53 +235,22 @@ fn fit_array<T: Scalar + numpy::Element>(
     }
 }
 
-/// Fit k-medoids; see `banditpam_rs.KMedoids` for the meaning of every argument.
+/// Fit k-medoids; see `banditpam_rs.KMedoids` for the meaning of every parameter.
 ///
 /// `x` is a C-contiguous float32/float64 2-D array (rows, or an n x n matrix when `metric` is
 /// "precomputed"), a list of strings when `metric` is "levenshtein", or a list of objects when
 /// `dissimilarity` is a callable. Returns a dict of the result.
 #[pyfunction]
-#[pyo3(signature = (
-    x, k, *, metric="euclidean", dissimilarity=None, method="banditpam++", max_iter=100,
-    build_confidence=3.0, swap_confidence=5.0, batch_size=100, sigma_sample=None, use_cache=None,
-    use_perm=None, cache_width=None, seed=0, threads=None, precompute=None, verbose=false
-))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (x, params, *, metric="euclidean", dissimilarity=None, verbose=false))]
 fn fit(
     py: Python<'_>,
     x: &Bound<'_, PyAny>,
-    k: usize,
+    params: FitParams,
     metric: &str,
     dissimilarity: Option<Py<PyAny>>,
-    method: &str,
-    max_iter: usize,
-    build_confidence: f64,
-    swap_confidence: f64,
-    batch_size: usize,
-    sigma_sample: Option<usize>,
-    use_cache: Option<bool>,
-    use_perm: Option<bool>,
-    cache_width: Option<usize>,
-    seed: u64,
-    threads: Option<usize>,
-    precompute: Option<&str>,
     verbose: bool,
 ) -> PyResult<Py<PyDict>> {
-    let params = params(
-        k,
-        method,
-        max_iter,
-        build_confidence,
-        swap_confidence,
-        batch_size,
-        sigma_sample,
-        use_cache,
-        use_perm,
-        cache_width,
-        seed,
-        threads,
-        precompute,
-    )?;
+    let params = params.core()?;
     let fit = if let Some(function) = dissimilarity {
         let items: Vec<Py<PyAny>> = x.try_iter()?.map(|item| item.map(Bound::unbind)).collect::<PyResult<_>>()?;
         fit_callable(py, &items, function, &params, verbose)?

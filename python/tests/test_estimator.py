@@ -202,3 +202,20 @@ def test_one_sample_and_k_equal_n():
     X = np.arange(12, dtype=np.float64).reshape(6, 2)
     model = KMedoids(6, random_state=0).fit(X)
     assert sorted(model.medoid_indices_) == list(range(6)) and model.inertia_ == 0
+
+
+def test_c_ordered_float_input_is_not_copied():
+    import tracemalloc
+
+    X = np.random.default_rng(0).normal(size=(20_000, 50)).astype(np.float32)  # 4 MB
+    tracemalloc.start()
+    KMedoids(5, random_state=0, max_iter=2).fit(X)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # numpy reports its allocations to tracemalloc: a copy of X would show as 4 MB.
+    assert peak < X.nbytes / 4, f"{peak} bytes allocated by Python for a {X.nbytes}-byte input"
+    tracemalloc.start()
+    KMedoids(5, random_state=0, max_iter=2).fit(np.asfortranarray(X))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak >= X.nbytes, "a Fortran-ordered input needs one C-ordered copy (the check can fail)"

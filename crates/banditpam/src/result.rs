@@ -2,6 +2,7 @@
 
 /// A count per phase of a fit.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PhaseCounts {
     /// During BUILD (or the initialisation).
     pub build: u64,
@@ -20,6 +21,7 @@ impl PhaseCounts {
 
 /// Wall time per phase of a fit, in seconds.
 #[derive(Debug, Default, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct PhaseSeconds {
     /// BUILD (or the initialisation).
     pub build: f64,
@@ -40,6 +42,7 @@ impl PhaseSeconds {
 ///
 /// Losses are exact: summed in `f64` over every object, from the data's own dissimilarity.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Clustering {
     /// The final medoids (object indices), in medoid-position order.
     pub medoids: Vec<usize>,

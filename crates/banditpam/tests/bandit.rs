@@ -10,14 +10,7 @@ use banditpam::{
 
 const BANDITS: [Algorithm; 2] = [Algorithm::BanditPamPlusPlus, Algorithm::BanditPam];
 
-/// The exact loss of `medoids`, by brute force over every object.
-fn brute_force_loss<D: Dissimilarity>(data: &D, medoids: &[usize]) -> f64 {
-    let n = data.len();
-    let refs: Vec<usize> = (0..n).collect();
-    let mut rows = vec![0.0; medoids.len() * n];
-    data.block(medoids, &refs, &mut rows).unwrap();
-    (0..n).map(|j| (0..medoids.len()).map(|i| rows[i * n + j]).fold(f64::INFINITY, f64::min)).sum()
-}
+use common::brute_loss;
 
 /// The SPEC's acceptance test: final medoids equal PAM's (FastPAM1 from BUILD) for at least 9
 /// of 10 seeds in each case; BanditPAM (original, slower) is held to it at n = 1,000. Observed
@@ -166,7 +159,7 @@ fn losses_are_exact_with_no_swaps_and_for_k_1() {
         let fit = KMedoids::new(6).algorithm(algorithm).max_iter(0).fit(&data).unwrap();
         assert_eq!((fit.swaps, fit.converged), (0, false));
         assert_eq!(fit.medoids, fit.build_medoids);
-        let exact = brute_force_loss(&data, &fit.medoids);
+        let exact = brute_loss(&data, &fit.medoids);
         // f32 data: the same distance from differently shaped blocks may differ in the last bit.
         assert!((fit.loss - exact).abs() <= 1e-6 * exact && fit.build_loss == fit.loss, "{algorithm}");
         assert!((fit.average_loss - exact / 500.0).abs() <= 1e-6 * exact);
@@ -174,7 +167,7 @@ fn losses_are_exact_with_no_swaps_and_for_k_1() {
         let fit = KMedoids::new(1).algorithm(algorithm).fit(&data).unwrap();
         let pam = KMedoids::new(1).algorithm(Algorithm::Pam).fit(&data).unwrap();
         assert_eq!(fit.medoids, pam.medoids, "{algorithm}: k = 1 is the exact medoid");
-        let exact = brute_force_loss(&data, &fit.medoids);
+        let exact = brute_loss(&data, &fit.medoids);
         assert!((fit.loss - exact).abs() <= 1e-6 * exact && (fit.build_loss - exact).abs() <= 1e-6 * exact);
     }
 }

@@ -5,14 +5,7 @@ mod common;
 
 use banditpam::{levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, KMedoids, Metric, Objects, Precomputed};
 
-/// Exact loss of `medoids` by brute force.
-fn brute_loss<D: Dissimilarity>(data: &D, medoids: &[usize]) -> f64 {
-    let n = data.len();
-    let refs: Vec<usize> = (0..n).collect();
-    let mut rows = vec![0.0; medoids.len() * n];
-    data.block(medoids, &refs, &mut rows).unwrap();
-    (0..n).map(|j| (0..medoids.len()).map(|i| rows[i * n + j]).fold(f64::INFINITY, f64::min)).sum()
-}
+use common::brute_loss;
 
 /// True when no (medoid, non-medoid) swap lowers the loss by more than rounding.
 fn is_swap_optimal<D: Dissimilarity>(data: &D, medoids: &[usize]) -> bool {

@@ -4,7 +4,7 @@
 //! Both variants run the same code; they differ in how references are read (a new random order
 //! each step, or one order for the whole fit with the distance cache) and in their defaults.
 
-use super::{best_position, candidate_deltas};
+use super::{apply_swap, best_position, candidate_deltas};
 use crate::bandit::{best_arm, Arms, BanditSettings, References};
 use crate::context::{Context, Phase};
 use crate::data::Dissimilarity;
@@ -118,13 +118,7 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
         if delta >= 0.0 {
             return Ok((iteration, true));
         }
-        state.replace(pos, chosen, &row);
-        ctx.report(Event::SwapStep {
-            iteration: iteration + 1,
-            swaps: iteration + 1,
-            loss: state.loss(),
-            distance_evaluations: ctx.counts().total(),
-        });
+        apply_swap(ctx, state, pos, chosen, &row, iteration + 1);
     }
     Ok((max_iter, false))
 }

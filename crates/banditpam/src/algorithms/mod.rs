@@ -67,16 +67,29 @@ pub(crate) fn steepest_descent<D: Dissimilarity + ?Sized>(
             Some((delta, pos, c)) if delta < 0.0 => {
                 let mut row = vec![0.0; ctx.n()];
                 ctx.full_rows(Phase::Swap, &[c], &mut row)?;
-                state.replace(pos, c, &row);
-                ctx.report(Event::SwapStep {
-                    iteration: iteration + 1,
-                    swaps: iteration + 1,
-                    loss: state.loss(),
-                    distance_evaluations: ctx.counts().total(),
-                });
+                apply_swap(ctx, state, pos, c, &row, iteration + 1);
             }
             _ => return Ok((iteration, true)),
         }
     }
     Ok((max_iter, false))
+}
+
+/// Puts `candidate` (whose exact row is `row`) at medoid position `pos`, and reports the
+/// `iteration`-th swap of a best-swap search.
+pub(crate) fn apply_swap<D: Dissimilarity + ?Sized>(
+    ctx: &Context<'_, D>,
+    state: &mut Assignment,
+    pos: usize,
+    candidate: usize,
+    row: &[f64],
+    iteration: usize,
+) {
+    state.replace(pos, candidate, row);
+    ctx.report(Event::SwapStep {
+        iteration,
+        swaps: iteration,
+        loss: state.loss(),
+        distance_evaluations: ctx.counts().total(),
+    });
 }

@@ -4,6 +4,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+use banditpam::Dissimilarity;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -53,4 +54,13 @@ pub fn words(n: usize, seed: u64) -> Vec<String> {
             (0..len).map(|_| (b'a' + rng.random_range(0..4u8)) as char).collect()
         })
         .collect()
+}
+
+/// Exact loss of `medoids` by brute force: every object's smallest dissimilarity to a medoid.
+pub fn brute_loss<D: Dissimilarity>(data: &D, medoids: &[usize]) -> f64 {
+    let n = data.len();
+    let refs: Vec<usize> = (0..n).collect();
+    let mut rows = vec![0.0; medoids.len() * n];
+    data.block(medoids, &refs, &mut rows).unwrap();
+    (0..n).map(|j| (0..medoids.len()).map(|i| rows[i * n + j]).fold(f64::INFINITY, f64::min)).sum()
 }

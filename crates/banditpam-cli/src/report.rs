@@ -1,0 +1,61 @@
+//! The JSON result document and the short human summary.
+
+use banditpam::Clustering;
+use serde::Serialize;
+
+use crate::progress::thousands;
+
+/// The facts about a run that are not in the [`Clustering`].
+#[derive(Serialize)]
+pub struct Run {
+    pub n: usize,
+    /// Columns of dense data; `null` for strings and precomputed matrices.
+    pub d: Option<usize>,
+    pub k: usize,
+    pub metric: String,
+    pub method: String,
+    pub seed: u64,
+    pub threads: usize,
+}
+
+/// What `banditpam fit` writes: the tool's version, the run, and the result's fields.
+#[derive(Serialize)]
+pub struct Report {
+    pub version: &'static str,
+    #[serde(flatten)]
+    pub run: Run,
+    #[serde(flatten)]
+    pub fit: Clustering,
+}
+
+impl Report {
+    pub fn new(run: Run, fit: Clustering) -> Self {
+        Report { version: env!("CARGO_PKG_VERSION"), run, fit }
+    }
+
+    /// A few lines for a person: what ran, the loss, the work done.
+    pub fn summary(&self) -> String {
+        let (run, fit) = (&self.run, &self.fit);
+        let n2 = (run.n as f64) * (run.n as f64);
+        let evaluations = fit.distance_evaluations.total();
+        format!(
+            "clustered {} objects into {} clusters with {} ({}) in {:.3} s on {} threads\n\
+             loss {:.6} (average {:.6}; after BUILD {:.6}), {} swaps{}\n\
+             {} distances computed ({:.2} n^2), {} cache hits",
+            run.n,
+            run.k,
+            run.method,
+            run.metric,
+            fit.seconds.total(),
+            run.threads,
+            fit.loss,
+            fit.average_loss,
+            fit.build_loss,
+            fit.swaps,
+            if fit.converged { ", converged" } else { ", stopped at max-iter" },
+            thousands(evaluations),
+            evaluations as f64 / n2,
+            thousands(fit.cache_hits.total()),
+        )
+    }
+}

@@ -1,0 +1,329 @@
+//! End-to-end tests of the `banditpam` binary: formats, metrics, the JSON result, the SPEC 7
+//! reference case, strings, every bad input, and the demo's picture.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::cargo::cargo_bin_cmd;
+use npyz::WriterBuilder;
+use serde_json::Value;
+
+fn data_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data")
+}
+
+fn mnist_100() -> Vec<Vec<f64>> {
+    let text = std::fs::read_to_string(data_dir().join("mnist-100.csv")).unwrap();
+    text.lines().map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect()
+}
+
+/// Runs the tool, expects success, returns the JSON it printed.
+fn fit_json(args: &[&str]) -> Value {
+    let output = cargo_bin_cmd!("banditpam").arg("fit").args(args).arg("--quiet").output().unwrap();
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    serde_json::from_slice(&output.stdout).expect("stdout is one JSON document")
+}
+
+/// Runs the tool, expects exit code 2 and a one-line message; returns it.
+fn fit_error(args: &[&str], stdin: Option<&str>) -> String {
+    let mut cmd = cargo_bin_cmd!("banditpam");
+    cmd.arg("fit").args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    stderr
+}
+
+fn indices(value: &Value) -> Vec<usize> {
+    value.as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect()
+}
+
+fn sorted(mut v: Vec<usize>) -> Vec<usize> {
+    v.sort_unstable();
+    v
+}
+
+fn write_csv(path: &Path, rows: &[Vec<f64>], delimiter: &str, header: bool) {
+    let mut text = String::new();
+    if header {
+        let names: Vec<String> = (0..rows[0].len()).map(|j| format!("x{j}")).collect();
+        text += &(names.join(delimiter) + "\n");
+    }
+    for row in rows {
+        text += &(row.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(delimiter) + "\n");
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn write_npy<T: npyz::AutoSerialize + Copy>(path: &Path, rows: &[Vec<T>], fortran: bool) {
+    let (n, d) = (rows.len(), rows[0].len());
+    let file = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let order = if fortran { npyz::Order::Fortran } else { npyz::Order::C };
+    let mut writer = npyz::WriteOptions::new()
+        .default_dtype()
+        .shape(&[n as u64, d as u64])
+        .order(order)
+        .writer(file)
+        .begin_nd()
+        .unwrap();
+    let flat: Vec<T> =
+        if fortran { (0..d).flat_map(|j| rows.iter().map(move |r| r[j])).collect() } else { rows.concat() };
+    writer.extend(flat).unwrap();
+    writer.finish().unwrap();
+}
+
+fn distance(metric: &str, a: &[f64], b: &[f64]) -> f64 {
+    let diffs = a.iter().zip(b).map(|(x, y)| (x - y).abs());
+    let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(x, y)| x * y).sum::<f64>();
+    match metric {
+        "l2" => diffs.map(|t| t * t).sum::<f64>().sqrt(),
+        "sqeuclidean" => diffs.map(|t| t * t).sum(),
+        "l1" => diffs.sum(),
+        "lp:3" => diffs.map(|t| t.powi(3)).sum::<f64>().cbrt(),
+        "linf" => diffs.fold(0.0, f64::max),
+        "cosine" => 1.0 - dot(a, b) / (dot(a, a).sqrt() * dot(b, b).sqrt()),
+        "correlation" => {
+            let centre = |u: &[f64]| {
+                let m = u.iter().sum::<f64>() / u.len() as f64;
+                u.iter().map(|x| x - m).collect::<Vec<_>>()
+            };
+            let (u, v) = (centre(a), centre(b));
+            1.0 - dot(&u, &v) / (dot(&u, &u).sqrt() * dot(&v, &v).sqrt())
+        }
+        other => panic!("no reference for {other}"),
+    }
+}
+
+#[test]
+fn reference_case_through_the_cli() {
+    let input = data_dir().join("mnist-100.csv");
+    let input = input.to_str().unwrap();
+    for method in ["banditpam++", "banditpam", "pam", "fastpam1"] {
+        let json = fit_json(&[input, "--k", "5", "--method", method]);
+        assert_eq!(sorted(indices(&json["build_medoids"])), [16, 24, 32, 70, 87], "{method}");
+        assert_eq!(sorted(indices(&json["medoids"])), [23, 30, 49, 70, 99], "{method}");
+        assert!((json["average_loss"].as_f64().unwrap() - 7.825097).abs() < 1e-6);
+        assert_eq!(json["method"], method);
+    }
+    let json = fit_json(&[input, "--k", "5", "--metric", "cosine"]);
+    assert_eq!(sorted(indices(&json["medoids"])), [53, 73, 76, 85, 97]);
+    let json = fit_json(&[input, "-k", "5", "--metric", "l1"]);
+    assert_eq!(sorted(indices(&json["medoids"])), [3, 49, 70, 87, 99]);
+}
+
+#[test]
+fn json_fields_and_labels_point_to_nearest_medoids_for_every_metric() {
+    let rows: Vec<Vec<f64>> = mnist_100().into_iter().take(60).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("digits.csv");
+    write_csv(&input, &rows, ",", false);
+    for metric in ["l2", "sqeuclidean", "l1", "lp:3", "linf", "cosine", "correlation"] {
+        let json = fit_json(&[input.to_str().unwrap(), "--k", "4", "--metric", metric, "--seed", "3"]);
+        for field in ["version", "n", "d", "k", "metric", "method", "seed", "threads", "converged", "swaps"] {
+            assert!(!json[field].is_null(), "{metric}: missing {field}");
+        }
+        for field in ["build", "swap", "other"] {
+            assert!(json["distance_evaluations"][field].is_u64() && json["seconds"][field].is_f64());
+        }
+        assert_eq!((json["n"].as_u64(), json["d"].as_u64(), json["k"].as_u64()), (Some(60), Some(784), Some(4)));
+        let medoids = indices(&json["medoids"]);
+        let labels = indices(&json["labels"]);
+        let mut loss = 0.0;
+        for (j, row) in rows.iter().enumerate() {
+            let d: Vec<f64> = medoids.iter().map(|&m| distance(metric, &rows[m], row)).collect();
+            let best = d.iter().cloned().fold(f64::INFINITY, f64::min);
+            assert!(d[labels[j]] <= best + 1e-9 * best.max(1.0), "{metric}: point {j}");
+            loss += best;
+        }
+        let reported = json["loss"].as_f64().unwrap();
+        assert!((reported - loss).abs() <= 1e-9 * loss.max(1.0), "{metric}: loss {reported} vs {loss}");
+    }
+}
+
+#[test]
+fn every_input_format_gives_the_same_answer() {
+    let rows: Vec<Vec<f64>> = mnist_100().into_iter().take(80).collect();
+    let rows32: Vec<Vec<f32>> = rows.iter().map(|r| r.iter().map(|&v| v as f32).collect()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    write_csv(Path::new(&path("a.csv")), &rows, ",", false);
+    write_csv(Path::new(&path("b.tsv")), &rows, "\t", true);
+    write_npy(Path::new(&path("c.npy")), &rows, true);
+    write_npy(Path::new(&path("d.npy")), &rows32, false);
+    let expected = sorted(indices(&fit_json(&[&path("a.csv"), "--k", "3"])["medoids"]));
+    for args in [
+        vec![path("b.tsv"), "--header".into()],
+        vec![path("c.npy")],
+        vec![path("d.npy")],
+        vec![path("a.csv"), "--format".into(), "csv".into()],
+    ] {
+        let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+        all.extend(["--k", "3"]);
+        assert_eq!(sorted(indices(&fit_json(&all)["medoids"])), expected, "{args:?}");
+    }
+    let csv = std::fs::read_to_string(path("a.csv")).unwrap();
+    let output = cargo_bin_cmd!("banditpam").args(["fit", "-", "--k", "3", "-q"]).write_stdin(csv).output().unwrap();
+    let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(sorted(indices(&json["medoids"])), expected, "stdin");
+}
+
+#[test]
+fn precomputed_matrices_match_the_dense_metric() {
+    let rows: Vec<Vec<f64>> = mnist_100().into_iter().take(50).collect();
+    let matrix: Vec<Vec<f64>> = rows.iter().map(|a| rows.iter().map(|b| distance("l1", a, b)).collect()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let (dense, csv, npy) = (dir.path().join("x.csv"), dir.path().join("d.csv"), dir.path().join("d.npy"));
+    write_csv(&dense, &rows, ",", false);
+    write_csv(&csv, &matrix, ",", false);
+    write_npy(&npy, &matrix, false);
+    let expected = fit_json(&[dense.to_str().unwrap(), "--k", "4", "--metric", "l1"]);
+    for input in [&csv, &npy] {
+        let json = fit_json(&[input.to_str().unwrap(), "--k", "4", "--metric", "precomputed"]);
+        assert_eq!(sorted(indices(&json["medoids"])), sorted(indices(&expected["medoids"])));
+        assert!((json["loss"].as_f64().unwrap() - expected["loss"].as_f64().unwrap()).abs() < 1e-6);
+        assert!(json["d"].is_null());
+    }
+}
+
+#[test]
+fn strings_cluster_by_edit_distance() {
+    let groups = [
+        ["apple", "appel", "aple", "applle", "apples"],
+        ["banana", "bananna", "banan", "bananas", "bnana"],
+        ["cherry", "chery", "cherri", "cherryy", "sherry"],
+    ];
+    let words: Vec<&str> = groups.iter().flatten().copied().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("words.txt");
+    std::fs::write(&input, words.join("\n") + "\n").unwrap();
+    let labels_path = dir.path().join("labels.csv");
+    let json = fit_json(&[
+        input.to_str().unwrap(),
+        "--k",
+        "3",
+        "--metric",
+        "levenshtein",
+        "--labels",
+        labels_path.to_str().unwrap(),
+    ]);
+    let labels = indices(&json["labels"]);
+    for group in 0..3 {
+        let first = labels[group * 5];
+        assert!(labels[group * 5..group * 5 + 5].iter().all(|&l| l == first), "group {group}: {labels:?}");
+    }
+    assert_eq!(sorted(labels.clone()).into_iter().collect::<std::collections::BTreeSet<_>>().len(), 3);
+    let medoids = indices(&json["medoids"]);
+    assert!(medoids.iter().any(|&m| words[m] == "apple") && medoids.iter().any(|&m| words[m] == "banana"));
+    let written: Vec<usize> =
+        std::fs::read_to_string(&labels_path).unwrap().lines().map(|l| l.parse().unwrap()).collect();
+    assert_eq!(written, labels);
+}
+
+#[test]
+fn output_file_and_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("result.json");
+    let input = data_dir().join("mnist-100.csv");
+    let output = cargo_bin_cmd!("banditpam")
+        .args(["fit", input.to_str().unwrap(), "--k", "2", "--output", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success() && output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("clustered 100 objects into 2 clusters"), "{stderr}");
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    assert_eq!(json["k"], 2);
+}
+
+#[test]
+fn bad_inputs_give_one_line_and_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let good = file("good.csv", "0,0\n1,1\n5,5\n");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["/no/such/file.csv".into(), "--k".into(), "2".into()], "No such file"),
+        (vec![file("word.csv", "1,2\n3,4\n5,x7\n"), "--k".into(), "2".into()], "line 3, column 2: cannot read \"x7\""),
+        (vec![file("ragged.csv", "1,2\n3\n"), "--k".into(), "1".into()], "line 2 has 1 values"),
+        (
+            vec![file("nan.csv", "1,2\nNaN,4\n"), "--k".into(), "1".into()],
+            "line 2, column 1: the value NaN is not finite",
+        ),
+        (vec![file("inf.csv", "1,inf\n3,4\n"), "--k".into(), "1".into()], "not finite"),
+        (vec![good.clone(), "--k".into(), "0".into()], "must be at least 1, got 0"),
+        (vec![good.clone(), "--k".into(), "4".into()], "k = 4"),
+        (
+            vec![file("rect.csv", "0,1,2\n1,0,3\n"), "--k".into(), "1".into(), "--metric".into(), "precomputed".into()],
+            "square",
+        ),
+        (vec![good.clone(), "--k".into(), "2".into(), "--metric".into(), "hamming".into()], "unknown metric"),
+        (vec![good.clone(), "--k".into(), "2".into(), "--method".into(), "kmeans".into()], "unknown algorithm"),
+        (vec![file("empty.csv", ""), "--k".into(), "1".into()], "empty"),
+        (
+            vec![file("neg.csv", "0,-1\n1,0\n"), "--k".into(), "1".into(), "--metric".into(), "precomputed".into()],
+            "negative",
+        ),
+        (vec![file("bad.npy", "not an array"), "--k".into(), "1".into()], "not a valid .npy"),
+        (
+            vec![
+                good.clone(),
+                "--k".into(),
+                "2".into(),
+                "--metric".into(),
+                "levenshtein".into(),
+                "--format".into(),
+                "csv".into(),
+            ],
+            "--format lines",
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let message = fit_error(&args, None);
+        assert!(message.starts_with("error: "), "{message}");
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+    let ints = dir.path().join("ints.npy");
+    write_npy(&ints, &[vec![1i64, 2], vec![3, 4]], false);
+    let message = fit_error(&[ints.to_str().unwrap(), "--k", "1"], None);
+    assert!(message.contains("float32 or float64"), "{message}");
+    let message = fit_error(&["-", "--k", "1"], Some("1,2\n3,oops\n"));
+    assert!(message.contains("line 2, column 2"), "{message}");
+    // clap's own usage errors also exit with 2.
+    let output = cargo_bin_cmd!("banditpam").args(["fit", &good]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn demo_draws_the_medoids() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("medoids.svg");
+    let output = cargo_bin_cmd!("banditpam")
+        .args(["demo", "--n", "1000", "--k", "4", "--quiet", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("clustered 1000 objects into 4 clusters") && stdout.contains("share their medoid's label"));
+    let svg = std::fs::read_to_string(&out).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the SVG is well-formed XML");
+    let images: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("image")).collect();
+    assert_eq!(images.len(), 4);
+    assert!(images.iter().all(|i| i.attribute("href").is_some_and(|h| h.starts_with("data:image/png;base64,"))));
+    let sizes: usize = doc
+        .descendants()
+        .filter(|n| n.is_text())
+        .filter_map(|n| n.text()?.strip_suffix(" points"))
+        .map(|t| t.parse::<usize>().unwrap())
+        .sum();
+    assert_eq!(sizes, 1000, "the cluster sizes add up to n");
+    let bad = cargo_bin_cmd!("banditpam").args(["demo", "--n", "20000"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
