@@ -70,7 +70,7 @@ def test_float32_transform_matches_float64_to_single_precision(mnist):
     np.testing.assert_allclose(model.transform(mnist[500:800]), expected, rtol=2e-6)
 
 
-@pytest.mark.parametrize("method", ["banditpam++", "banditpam", "fastpam1", "fasterpam"])
+@pytest.mark.parametrize("method", ["banditpam++", "banditpam", "fastpam1", "fasterpam", "onebatch", "onebatch+swap"])
 def test_results_do_not_depend_on_threads(mnist, method):
     X = mnist[:1500]
     one = KMedoids(8, method=method, random_state=3, n_threads=1).fit(X)
@@ -219,3 +219,16 @@ def test_c_ordered_float_input_is_not_copied():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak >= X.nbytes, "a Fortran-ordered input needs one C-ordered copy (the check can fail)"
+
+
+def test_frugal_methods_compare_with_pam(mnist):
+    X = mnist[:1500]
+    pam = KMedoids(8, method="fastpam1").fit(X)
+    for seed in range(3):
+        one = KMedoids(8, method="onebatch", random_state=seed).fit(X)
+        hybrid = KMedoids(8, method="onebatch+swap", random_state=seed).fit(X)
+        assert one.inertia_ < pam.inertia_ * 1.03
+        assert hybrid.inertia_ <= one.inertia_ and hybrid.inertia_ < pam.inertia_ * 1.005
+        # The 1500 x m batch block (m = 100 ln(n k)), plus the initial and final medoids' rows.
+        m = int(100 * np.log(1500 * 8))
+        assert one.distance_evaluations_["total"] <= 1500 * (m + 16)

@@ -40,7 +40,11 @@ pub enum CliError {
 }
 
 #[derive(Parser)]
-#[command(name = "banditpam", version, about = "k-medoids clustering: BanditPAM++, PAM, FastPAM1, FasterPAM")]
+#[command(
+    name = "banditpam",
+    version,
+    about = "k-medoids clustering: BanditPAM++, PAM, FastPAM1, FasterPAM, OneBatchPAM"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -88,7 +92,7 @@ struct FitArgs {
 /// Options shared by `fit` and `demo`.
 #[derive(clap::Args)]
 pub struct CommonArgs {
-    /// banditpam++, banditpam, pam, fastpam1 or fasterpam.
+    /// banditpam++, banditpam, pam, fastpam1, fasterpam, onebatch or onebatch+swap.
     #[arg(long, default_value = "banditpam++")]
     pub method: String,
     /// Seed of the randomized methods.

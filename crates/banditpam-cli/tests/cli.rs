@@ -327,3 +327,15 @@ fn demo_draws_the_medoids() {
     let bad = cargo_bin_cmd!("banditpam").args(["demo", "--n", "20000"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn frugal_methods_run_from_the_cli() {
+    let input = data_dir().join("mnist-100.csv");
+    let input = input.to_str().unwrap();
+    let one = fit_json(&[input, "--k", "5", "--method", "onebatch", "--seed", "4"]);
+    let hybrid = fit_json(&[input, "--k", "5", "--method", "onebatch+swap", "--seed", "4"]);
+    assert_eq!((one["method"].as_str(), hybrid["method"].as_str()), (Some("onebatch"), Some("onebatch+swap")));
+    assert!(hybrid["loss"].as_f64().unwrap() <= one["loss"].as_f64().unwrap());
+    // PAM's loss on this case (SPEC 7) bounds what a local optimum can reach from above by a little.
+    assert!(hybrid["average_loss"].as_f64().unwrap() < 7.825097 * 1.01);
+}

@@ -119,6 +119,9 @@ pub enum Error {
     /// A sigma sample size of zero.
     #[error("the sigma sample size must be at least 1, got 0")]
     ZeroSigmaSample,
+    /// A OneBatchPAM batch of zero references.
+    #[error("onebatch_size must be at least 1")]
+    ZeroOneBatchSize,
     /// The distance cache was asked for without the fixed reference permutation it is indexed by.
     #[error("use_cache needs use_perm: the cache is indexed by position in the fixed reference permutation")]
     CacheNeedsPermutation,

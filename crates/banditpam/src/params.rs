@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use rand::SeedableRng;
 
-use crate::algorithms::{banditpam, build, fasterpam, fastpam1, pam};
+use crate::algorithms::{banditpam, build, fasterpam, fastpam1, onebatch, pam};
 use crate::bandit::{BanditSettings, References};
 use crate::context::{Context, Phase};
 use crate::data::{Dissimilarity, DistanceMatrix};
@@ -32,13 +32,19 @@ pub enum Algorithm {
     FastPam1,
     /// FasterPAM: eager swaps; a local optimum of the loss, not always PAM's.
     FasterPam,
+    /// OneBatchPAM: eager swaps judged on one random batch of about `100 ln(n k)` objects;
+    /// O(n m) distances, an approximate answer whose loss is close to PAM's.
+    OneBatchPam,
+    /// OneBatchPAM, then BanditPAM++ SWAP steps, each verified exactly, until no swap lowers
+    /// the true loss: a local optimum of the true objective, from a cheap start.
+    OneBatchSwap,
 }
 
 impl FromStr for Algorithm {
     type Err = Error;
 
     /// `banditpam++` (or `banditpam_pp`), `banditpam` (or `banditpam_orig`), `pam`, `fastpam1`,
-    /// `fasterpam` (case-insensitive).
+    /// `fasterpam`, `onebatch`, `onebatch+swap` (case-insensitive).
     fn from_str(name: &str) -> Result<Self> {
         match name.trim().to_ascii_lowercase().as_str() {
             "banditpam++" | "banditpam_pp" | "banditpampp" => Ok(Algorithm::BanditPamPlusPlus),
@@ -46,6 +52,8 @@ impl FromStr for Algorithm {
             "pam" => Ok(Algorithm::Pam),
             "fastpam1" => Ok(Algorithm::FastPam1),
             "fasterpam" => Ok(Algorithm::FasterPam),
+            "onebatch" | "onebatchpam" => Ok(Algorithm::OneBatchPam),
+            "onebatch+swap" | "onebatch_swap" => Ok(Algorithm::OneBatchSwap),
             _ => Err(Error::UnknownAlgorithm(name.to_string())),
         }
     }
@@ -59,6 +67,8 @@ impl fmt::Display for Algorithm {
             Algorithm::Pam => "pam",
             Algorithm::FastPam1 => "fastpam1",
             Algorithm::FasterPam => "fasterpam",
+            Algorithm::OneBatchPam => "onebatch",
+            Algorithm::OneBatchSwap => "onebatch+swap",
         })
     }
 }
@@ -110,15 +120,16 @@ pub struct KMedoids {
     use_cache: Option<bool>,
     use_perm: Option<bool>,
     cache_width: Option<usize>,
+    onebatch_size: Option<usize>,
 }
+
+/// The smallest default sigma sample (see [`KMedoids::sigma_sample`]).
+const MIN_SIGMA_SAMPLE: usize = 100;
 
 /// Floors of the bandit sigmas, as shares of the step's median sigma. BUILD's late steps have
 /// mostly-zero terms, whose sample spread can be far too small (SPEC 9); SWAP's terms are
 /// rarely zero, and a floor there only keeps near-tied arms alive (measured: 1.6x slower at
 /// MNIST n = 10,000 with the same answers).
-/// The smallest default sigma sample (see [`KMedoids::sigma_sample`]).
-const MIN_SIGMA_SAMPLE: usize = 100;
-
 const BUILD_SIGMA_FLOOR: f64 = 1.0;
 const SWAP_SIGMA_FLOOR: f64 = 0.0;
 
@@ -144,6 +155,7 @@ impl KMedoids {
             use_cache: None,
             use_perm: None,
             cache_width: None,
+            onebatch_size: None,
         }
     }
 
@@ -192,6 +204,13 @@ impl KMedoids {
     /// to n, so the whole matrix is cached lazily up to n of about 16,000).
     pub fn cache_width(mut self, width: Option<usize>) -> Self {
         self.cache_width = width;
+        self
+    }
+
+    /// OneBatchPAM: the size m of its one batch of references (default `100 ln(n k)`, within
+    /// `[k, n]`); the search computes n x m distances and holds them as `f32`.
+    pub fn onebatch_size(mut self, size: Option<usize>) -> Self {
+        self.onebatch_size = size;
         self
     }
 
@@ -271,6 +290,9 @@ impl KMedoids {
         if self.sigma_sample == Some(0) {
             return Err(Error::ZeroSigmaSample);
         }
+        if self.onebatch_size == Some(0) {
+            return Err(Error::ZeroOneBatchSize);
+        }
         if self.use_cache == Some(true) && !self.fixed_order() {
             return Err(Error::CacheNeedsPermutation);
         }
@@ -321,7 +343,7 @@ impl KMedoids {
         let mut seconds = PhaseSeconds::default();
         let clock = Instant::now();
         let default_init = match self.algorithm {
-            Algorithm::FasterPam => Init::Random,
+            Algorithm::FasterPam | Algorithm::OneBatchPam | Algorithm::OneBatchSwap => Init::Random,
             _ => Init::Build,
         };
         let bandit = matches!(self.algorithm, Algorithm::BanditPam | Algorithm::BanditPamPlusPlus);
@@ -344,6 +366,21 @@ impl KMedoids {
             Algorithm::Pam => pam::swap(ctx, &mut state, self.max_iter)?,
             Algorithm::FastPam1 => fastpam1::swap(ctx, &mut state, self.max_iter)?,
             Algorithm::FasterPam => fasterpam::swap(ctx, &mut state, self.max_iter)?,
+            Algorithm::OneBatchPam | Algorithm::OneBatchSwap => {
+                let m = self.onebatch_size.unwrap_or_else(|| onebatch::default_batch_size(ctx.n(), self.k));
+                let (medoids, swaps, converged) = onebatch::search(ctx, &state.medoids, m, self.seed, self.max_iter)?;
+                state = Assignment::from_medoids(ctx, Phase::Other, &medoids)?;
+                let (iteration, loss) = (1, state.loss());
+                let distance_evaluations = ctx.counts().total();
+                ctx.report(Event::SwapStep { iteration, swaps, loss, distance_evaluations });
+                if self.algorithm == Algorithm::OneBatchPam {
+                    (swaps, converged)
+                } else {
+                    let settings = self.settings(ctx.n(), false);
+                    let (more, converged) = banditpam::swap(ctx, &mut refs, &mut state, self.max_iter, settings)?;
+                    (swaps + more, converged)
+                }
+            }
             Algorithm::BanditPam | Algorithm::BanditPamPlusPlus => {
                 banditpam::swap(ctx, &mut refs, &mut state, self.max_iter, self.settings(ctx.n(), false))?
             }
@@ -360,8 +397,9 @@ impl KMedoids {
 
     /// The reference order and cache of a bandit fit (unused by the exact algorithms).
     fn references(&self, n: usize) -> References {
-        let bandit = matches!(self.algorithm, Algorithm::BanditPam | Algorithm::BanditPamPlusPlus);
-        let cached = bandit && self.use_cache.unwrap_or(self.algorithm == Algorithm::BanditPamPlusPlus);
+        let bandit =
+            matches!(self.algorithm, Algorithm::BanditPam | Algorithm::BanditPamPlusPlus | Algorithm::OneBatchSwap);
+        let cached = bandit && self.use_cache.unwrap_or(self.algorithm != Algorithm::BanditPam);
         let width = if cached {
             let budget = CACHE_BUDGET_BYTES / (n.max(1) * std::mem::size_of::<f32>());
             let width = self.cache_width.unwrap_or(budget).min(n);

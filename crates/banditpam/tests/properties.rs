@@ -7,12 +7,19 @@ use banditpam::{Algorithm, DenseData, Dissimilarity, Event, KMedoids, Metric, Ob
 use proptest::prelude::*;
 
 const METRICS: [Metric; 5] = [Metric::L2, Metric::L1, Metric::Cosine, Metric::LInf, Metric::Correlation];
-const ALGORITHMS: [Algorithm; 5] =
-    [Algorithm::Pam, Algorithm::FastPam1, Algorithm::FasterPam, Algorithm::BanditPamPlusPlus, Algorithm::BanditPam];
+const ALGORITHMS: [Algorithm; 7] = [
+    Algorithm::Pam,
+    Algorithm::FastPam1,
+    Algorithm::FasterPam,
+    Algorithm::BanditPamPlusPlus,
+    Algorithm::BanditPam,
+    Algorithm::OneBatchPam,
+    Algorithm::OneBatchSwap,
+];
 
 /// `algorithm` with bandit batches small enough that these small inputs see elimination.
 fn params(k: usize, algorithm: Algorithm) -> KMedoids {
-    KMedoids::new(k).algorithm(algorithm).batch_size(3).sigma_sample(Some(6))
+    KMedoids::new(k).algorithm(algorithm).batch_size(3).sigma_sample(Some(6)).onebatch_size(Some(7))
 }
 
 /// Records the loss after every swap step.
@@ -36,7 +43,7 @@ proptest! {
 
     #[test]
     fn labels_point_to_a_nearest_medoid(
-        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..5, seed in 0u64..100,
+        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..7, seed in 0u64..100,
     ) {
         let k = 1 + (k_frac * (n - 1) as f64) as usize;
         let data = DenseData::new(&values, n, d, METRICS[m]).unwrap();
@@ -58,23 +65,29 @@ proptest! {
 
     #[test]
     fn swaps_never_raise_the_loss(
-        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..5,
+        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..7,
     ) {
         let k = 1 + (k_frac * (n - 1) as f64) as usize;
         let data = DenseData::new(&values, n, d, METRICS[m]).unwrap();
         let losses = Losses::default();
         let fit = params(k, ALGORITHMS[a]).fit_with_observer(&data, &losses).unwrap();
-        let mut previous = fit.build_loss;
-        for &loss in losses.0.lock().unwrap().iter() {
+        let losses = losses.0.lock().unwrap();
+        // OneBatchPAM's swaps follow a batch estimate, which may disagree with the true loss:
+        // its exact loss is reported once, after them, and only later swaps must not raise it.
+        let (mut previous, later) = match ALGORITHMS[a] {
+            Algorithm::OneBatchPam | Algorithm::OneBatchSwap => (losses[0], &losses[1..]),
+            _ => (fit.build_loss, &losses[..]),
+        };
+        for &loss in later {
             prop_assert!(loss <= previous + 1e-12 * previous.max(1.0), "{} then {}", previous, loss);
             previous = loss;
         }
-        prop_assert!(fit.loss <= fit.build_loss + 1e-12 * fit.build_loss.max(1.0));
+        prop_assert!(fit.loss <= previous + 1e-12 * previous.max(1.0));
     }
 
     #[test]
     fn results_do_not_depend_on_the_thread_count(
-        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..5, seed in 0u64..100,
+        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..7, seed in 0u64..100,
     ) {
         let k = 1 + (k_frac * (n - 1) as f64) as usize;
         let data = DenseData::new(&values, n, d, METRICS[m]).unwrap();

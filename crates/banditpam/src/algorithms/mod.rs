@@ -4,12 +4,14 @@
 //! - [`pam`]: PAM's SWAP, the naive O(k n^2) reference;
 //! - [`fastpam1`]: the same swaps in O(n^2) per step;
 //! - [`fasterpam`]: eager swaps, cycling through the candidates;
-//! - [`banditpam`]: BanditPAM and BanditPAM++, BUILD and SWAP as best-arm identification.
+//! - [`banditpam`]: BanditPAM and BanditPAM++, BUILD and SWAP as best-arm identification;
+//! - [`onebatch`]: OneBatchPAM, eager swaps judged on one random batch of references.
 
 pub(crate) mod banditpam;
 pub(crate) mod build;
 pub(crate) mod fasterpam;
 pub(crate) mod fastpam1;
+pub(crate) mod onebatch;
 pub(crate) mod pam;
 
 use crate::context::{Context, Phase};
