@@ -1,5 +1,6 @@
-//! Criterion micro-benchmarks: one 1,000 x 100 distance block of MNIST-shaped data per metric,
-//! and one FastPAM1 swap search on a 2,000-point L2 matrix.
+//! Criterion micro-benchmarks: one 1,000 x 100 distance block of MNIST-shaped data per metric;
+//! one BUILD and one SWAP step, exact (on a 2,000-point L2 matrix) and BanditPAM++ (on the
+//! 2,000 points themselves).
 
 use banditpam::{Algorithm, DenseData, Dissimilarity, DistanceMatrix, Init, KMedoids, Metric};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -27,17 +28,27 @@ fn blocks(c: &mut Criterion) {
     group.finish();
 }
 
-fn swap_step(c: &mut Criterion) {
+fn steps(c: &mut Criterion) {
     let values = images(2000);
     let data = DenseData::new(&values, 2000, 784, Metric::L2).unwrap();
     let matrix = DistanceMatrix::<f32>::build(&data, Some(1)).unwrap();
     let start: Vec<usize> = (0..10).map(|i| i * 199).collect();
-    let params =
-        KMedoids::new(10).algorithm(Algorithm::FastPam1).init(Init::Medoids(start)).max_iter(1).threads(Some(1));
-    c.bench_function("fastpam1_one_swap_n2000_k10", |b| b.iter(|| params.fit(&matrix).unwrap()));
-    let build = KMedoids::new(10).max_iter(0).threads(Some(1));
-    c.bench_function("build_n2000_k10", |b| b.iter(|| build.fit(&matrix).unwrap()));
+    let mut group = c.benchmark_group("steps_n2000_k10");
+    group.sample_size(10);
+    for (name, algorithm) in [("pam", Algorithm::Pam), ("banditpam++", Algorithm::BanditPamPlusPlus)] {
+        let build = KMedoids::new(10).algorithm(algorithm).max_iter(0).threads(Some(1));
+        let swap = build.clone().init(Init::Medoids(start.clone())).max_iter(1);
+        if algorithm == Algorithm::Pam {
+            let fastpam1 = swap.clone().algorithm(Algorithm::FastPam1);
+            group.bench_function("build_pam_matrix", |b| b.iter(|| build.fit(&matrix).unwrap()));
+            group.bench_function("one_swap_fastpam1_matrix", |b| b.iter(|| fastpam1.fit(&matrix).unwrap()));
+        } else {
+            group.bench_function(format!("build_{name}"), |b| b.iter(|| build.fit(&data).unwrap()));
+            group.bench_function(format!("one_swap_{name}"), |b| b.iter(|| swap.fit(&data).unwrap()));
+        }
+    }
+    group.finish();
 }
 
-criterion_group!(benches, blocks, swap_step);
+criterion_group!(benches, blocks, steps);
 criterion_main!(benches);
