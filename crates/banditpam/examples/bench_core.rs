@@ -8,7 +8,8 @@
 //! - `bandit <n> <k> <metric> <seeds> <threads> [no-exact]`: BanditPAM++ against FastPAM1 from
 //!   BUILD on the first n MNIST digits;
 //! - `fit <raw f32 data file> <n> <d> <algorithm> <k> <metric> <seed> <threads>`: one fit of rows
-//!   written by `bench/bandit.py`, for a subprocess whose peak memory the harness measures.
+//!   in a raw little-endian f32 file (numpy's `tofile`), printing its time, medoids, loss,
+//!   counters and peak memory.
 
 use std::io::Read;
 use std::path::Path;
