@@ -40,7 +40,7 @@ enum Message {
 struct Watch {
     cancel: AtomicBool,
     verbose: bool,
-    messages: Mutex<Sender<Message>>,
+    messages: Sender<Message>,
     /// The first exception a Python dissimilarity raised: re-raised instead of the core error.
     callback_error: Mutex<Option<PyErr>>,
 }
@@ -60,9 +60,7 @@ impl Observer for Watch {
             }
             _ => return,
         };
-        if let Ok(sender) = self.messages.lock() {
-            let _ = sender.send(Message::Progress(text));
-        }
+        let _ = self.messages.send(Message::Progress(text));
     }
 
     fn keep_going(&self) -> bool {
@@ -88,12 +86,8 @@ where
     let (sender, receiver) = channel();
     // Only this thread reads it, but `detach` needs what it borrows to be `Sync`.
     let receiver = Mutex::new(receiver);
-    let watch = Watch {
-        cancel: AtomicBool::new(false),
-        verbose,
-        messages: Mutex::new(sender.clone()),
-        callback_error: Mutex::new(None),
-    };
+    let watch =
+        Watch { cancel: AtomicBool::new(false), verbose, messages: sender.clone(), callback_error: Mutex::new(None) };
     let mut interrupt = None;
     let outcome = std::thread::scope(|scope| {
         let worker = scope.spawn(|| {

@@ -40,11 +40,18 @@ impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
         self.data.len()
     }
 
+    /// [`Error::Interrupted`] if the observer asks the fit to stop.
+    pub fn check_interrupted(&self) -> Result<()> {
+        if self.observer.keep_going() {
+            Ok(())
+        } else {
+            Err(Error::Interrupted)
+        }
+    }
+
     /// One block of dissimilarities, counted, after checking for cancellation.
     pub fn block(&self, phase: Phase, cands: &[usize], refs: &[usize], out: &mut [f64]) -> Result<()> {
-        if !self.observer.keep_going() {
-            return Err(Error::Interrupted);
-        }
+        self.check_interrupted()?;
         self.data.block(cands, refs, out)?;
         if !self.data.is_stored() {
             self.counts[phase as usize].fetch_add((cands.len() * refs.len()) as u64, Ordering::Relaxed);

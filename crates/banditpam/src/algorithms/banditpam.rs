@@ -24,7 +24,7 @@ impl Arms for BuildArms<'_> {
         1
     }
 
-    fn accumulate(&self, _c: usize, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]) {
+    fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]) {
         let (mut s, mut q) = (0.0, 0.0);
         for (&j, &d) in refs.iter().zip(dists) {
             let term = if self.first { d } else { d.min(self.state.best[j]) - self.state.best[j] };
@@ -48,7 +48,7 @@ impl Arms for SwapArms<'_> {
         self.state.medoids.len()
     }
 
-    fn accumulate(&self, _c: usize, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]) {
+    fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]) {
         let st = self.state;
         let (mut shared, mut shared_sq) = (0.0, 0.0);
         // Branch-free: whether c takes j over is a coin flip the branch predictor loses.
@@ -81,8 +81,7 @@ pub(crate) fn build<D: Dissimilarity + ?Sized>(
         refs.start_step();
         let cands = state.non_medoids();
         let arms = BuildArms { state: &state, first: step == 0 };
-        let winner = best_arm(ctx, refs, Phase::Build, &cands, &arms, settings)?;
-        let chosen = cands[winner.candidate];
+        let chosen = cands[best_arm(ctx, refs, Phase::Build, &cands, &arms, settings)?];
         let mut row = vec![0.0; n];
         ctx.full_rows(Phase::Build, &[chosen], &mut row)?;
         state.push(chosen, &row);
@@ -108,8 +107,7 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
             return Ok((iteration, true));
         }
         refs.start_step();
-        let winner = best_arm(ctx, refs, Phase::Swap, &cands, &SwapArms { state }, settings)?;
-        let chosen = cands[winner.candidate];
+        let chosen = cands[best_arm(ctx, refs, Phase::Swap, &cands, &SwapArms { state }, settings)?];
         // The estimate may come from cached (f32) distances: decide on fresh exact ones.
         let mut row = vec![0.0; n];
         ctx.full_rows(Phase::Swap, &[chosen], &mut row)?;

@@ -152,9 +152,7 @@ pub(crate) fn search<D: Dissimilarity + ?Sized>(
                 }
                 None => next += cands.len(),
             }
-            if !ctx.observer.keep_going() {
-                return Err(crate::error::Error::Interrupted);
-            }
+            ctx.check_interrupted()?;
         }
         if last_swap.is_none() {
             return Ok((state.medoids, swaps, true));

@@ -37,20 +37,9 @@ pub(crate) trait Arms: Sync {
     /// Estimates per candidate.
     fn width(&self) -> usize;
 
-    /// Add the terms of candidate `c` on `refs` (with `dists[b] = d(c, refs[b])`) to `sum` and
-    /// `sum_sq` (each `width` long, zero on entry), in reference order.
-    fn accumulate(&self, c: usize, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]);
-}
-
-/// The winner of a step.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Winner {
-    /// Position of the winning candidate in the candidate list.
-    pub candidate: usize,
-    /// Its winning estimate (medoid position in SWAP, 0 in BUILD).
-    pub arm: usize,
-    /// The exact mean of that arm's terms over all n references.
-    pub mean: f64,
+    /// Add the terms of one candidate on `refs` (with `dists[b]` its distance to `refs[b]`) to
+    /// `sum` and `sum_sq` (each `width` long, zero on entry), in reference order.
+    fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]);
 }
 
 /// Running estimates of every candidate's arms.
@@ -68,8 +57,9 @@ impl Estimates {
     }
 }
 
-/// Find the arm with the smallest mean term among `cands` (ties: lower candidate position,
-/// then lower arm), computing exactly the survivors of the elimination.
+/// The position in `cands` of the candidate owning the arm with the smallest mean term (ties:
+/// lower candidate position, then lower arm), computing exactly the survivors of the
+/// elimination.
 pub(crate) fn best_arm<D: Dissimilarity + ?Sized>(
     ctx: &Context<'_, D>,
     refs: &mut References,
@@ -77,7 +67,7 @@ pub(crate) fn best_arm<D: Dissimilarity + ?Sized>(
     cands: &[usize],
     arms: &impl Arms,
     settings: BanditSettings,
-) -> Result<Winner> {
+) -> Result<usize> {
     let n = ctx.n();
     let width = arms.width();
     let total = cands.len() * width;
@@ -135,7 +125,7 @@ pub(crate) fn best_arm<D: Dissimilarity + ?Sized>(
             (best, best_mean) = (i, mean);
         }
     }
-    Ok(Winner { candidate: best / width, arm: best % width, mean: best_mean })
+    Ok(best / width)
 }
 
 /// Sigma of every arm from its first `t` terms, raised to `floor` x the median sigma: with few
@@ -178,11 +168,9 @@ fn pull<D: Dissimilarity + ?Sized>(
             let mut dists = vec![0.0; ids.len() * objects.len()];
             let fresh = reader.read(ctx, phase, &ids, range.clone(), &mut dists)?;
             let mut sums = vec![0.0; 2 * width * ids.len()];
-            for ((&c, row), out) in
-                ids.iter().zip(dists.chunks_exact(objects.len().max(1))).zip(sums.chunks_exact_mut(2 * width))
-            {
+            for (row, out) in dists.chunks_exact(objects.len().max(1)).zip(sums.chunks_exact_mut(2 * width)) {
                 let (sum, sum_sq) = out.split_at_mut(width);
-                arms.accumulate(c, objects, row, sum, sum_sq);
+                arms.accumulate(objects, row, sum, sum_sq);
             }
             Ok((sums, fresh))
         })

@@ -34,25 +34,7 @@ impl<'a, T: Scalar> DenseData<'a, T> {
     /// Errors: [`Error::EmptyData`], [`Error::NoFeatures`], [`Error::ShapeMismatch`],
     /// [`Error::NonFiniteValue`], [`Error::InvalidMinkowskiP`].
     pub fn new(values: &'a [T], n: usize, d: usize, metric: Metric) -> Result<Self> {
-        let metric = metric.validate()?;
-        if n == 0 {
-            return Err(Error::EmptyData);
-        }
-        if d == 0 {
-            return Err(Error::NoFeatures);
-        }
-        let expected = n.checked_mul(d).ok_or(Error::ShapeMismatch {
-            len: values.len(),
-            rows: n,
-            cols: d,
-            expected: usize::MAX,
-        })?;
-        if values.len() != expected {
-            return Err(Error::ShapeMismatch { len: values.len(), rows: n, cols: d, expected });
-        }
-        if let Some(pos) = values.iter().position(|v| !v.to_f64().is_finite()) {
-            return Err(Error::NonFiniteValue { row: pos / d, col: pos % d, value: values[pos].to_f64() });
-        }
+        let metric = check(values, n, d, metric)?;
         let prepared = kernels::Prepared::new(values, n, d, metric);
         Ok(DenseData { values, n, d, metric, prepared })
     }
@@ -98,6 +80,27 @@ impl<T: Scalar> Dissimilarity for DenseData<'_, T> {
     }
 }
 
+/// The checks of [`DenseData::new`]: the metric's parameters, the shape, finite values.
+/// Returns the validated metric.
+fn check<T: Scalar>(values: &[T], n: usize, d: usize, metric: Metric) -> Result<Metric> {
+    let metric = metric.validate()?;
+    if n == 0 {
+        return Err(Error::EmptyData);
+    }
+    if d == 0 {
+        return Err(Error::NoFeatures);
+    }
+    let expected =
+        n.checked_mul(d).ok_or(Error::ShapeMismatch { len: values.len(), rows: n, cols: d, expected: usize::MAX })?;
+    if values.len() != expected {
+        return Err(Error::ShapeMismatch { len: values.len(), rows: n, cols: d, expected });
+    }
+    if let Some(pos) = values.iter().position(|v| !v.to_f64().is_finite()) {
+        return Err(Error::NonFiniteValue { row: pos / d, col: pos % d, value: values[pos].to_f64() });
+    }
+    Ok(metric)
+}
+
 /// Distances from each of `m` rows of `points` to each of `k` rows of `centers` (both row-major,
 /// `d` columns), as an `m x k` row-major matrix: `out[i * k + j] = metric(centers[j], points[i])`.
 /// This is what `predict` and `transform` need for rows that were not in the fitted data. Runs
@@ -127,7 +130,7 @@ pub fn cross_distances<T: Scalar>(
     }
     for values in [points, centers] {
         // Rounded up, so that a partial row is a shape mismatch rather than a missing row.
-        DenseData::new(values, values.len().div_ceil(d), d, metric)?;
+        check(values, values.len().div_ceil(d), d, metric)?;
     }
     let k = centers.len() / d;
     let mut out = vec![0.0; points.len() / d * k];
