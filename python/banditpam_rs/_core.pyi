@@ -1,40 +1,66 @@
 """Type stubs of the compiled module (see src/lib.rs)."""
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypedDict
+from typing import Any, Final, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 __version__: str
 
-class FitParams(TypedDict):
-    k: int
-    method: str
-    max_iter: int
-    build_confidence: float
-    swap_confidence: float
-    batch_size: int
-    sigma_sample: int | None
-    use_cache: bool | None
-    use_perm: bool | None
-    cache_width: int | None
-    seed: int
-    threads: int | None
-    precompute: str | None
+#: The keyword arguments `fit` maps onto the core's builder (its one parameter schema).
+FIT_PARAMETERS: Final[list[str]]
+#: Every method name (aliases aside).
+METHODS: Final[list[str]]
+#: Every metric name (besides "lp:<p>").
+METRICS: Final[list[str]]
+
+class FitResult:
+    """The result of a fit."""
+
+    @property
+    def method(self) -> str: ...
+    @property
+    def matrix(self) -> Literal["float32", "float64"] | None: ...
+    @property
+    def medoids(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def build_medoids(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def labels(self) -> npt.NDArray[np.int64]: ...
+    @property
+    def loss(self) -> float: ...
+    @property
+    def average_loss(self) -> float: ...
+    @property
+    def build_loss(self) -> float: ...
+    @property
+    def swaps(self) -> int: ...
+    @property
+    def converged(self) -> bool: ...
+    @property
+    def distance_evaluations(self) -> dict[str, int]: ...
+    @property
+    def cache_hits(self) -> dict[str, int]: ...
+    @property
+    def seconds(self) -> dict[str, float]: ...
 
 def fit(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64] | Sequence[Any],
-    params: FitParams,
     *,
-    metric: str = "euclidean",
-    dissimilarity: Callable[[Any, Any], float] | None = None,
+    metric: str | Callable[[Any, Any], float],
+    p: float | None = None,
     verbose: bool = False,
-) -> dict[str, Any]: ...
+    **params: Any,
+) -> FitResult: ...
+def metric_kind(
+    metric: str | Callable[[Any, Any], float], p: float | None = None
+) -> Literal["dense", "precomputed", "levenshtein", "callable"]: ...
 def cross_distances(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],
     centers: npt.NDArray[np.float32] | npt.NDArray[np.float64],
     metric: str,
+    p: float | None = None,
     threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def levenshtein(a: str, b: str) -> float: ...

@@ -21,27 +21,11 @@ except ImportError:  # pragma: no cover - older scikit-learn
         return estimator._validate_data(X, reset=reset, **kwargs)
 
 
-METHODS = ("banditpam++", "banditpam", "pam", "fastpam1", "fasterpam", "onebatch", "onebatch+swap")
+#: The method names the core accepts (besides aliases), from the core's one list.
+METHODS: tuple[str, ...] = tuple(_core.METHODS)
 
-#: scikit-learn / SciPy metric names and the core's name for each.
-METRICS = {
-    "euclidean": "l2",
-    "l2": "l2",
-    "sqeuclidean": "sqeuclidean",
-    "manhattan": "l1",
-    "cityblock": "l1",
-    "l1": "l1",
-    "chebyshev": "linf",
-    "linf": "linf",
-    "minkowski": "minkowski",
-    "cosine": "cosine",
-    "correlation": "correlation",
-    "precomputed": "precomputed",
-    "levenshtein": "levenshtein",
-}
-
-#: The exact methods run on an n x n float32 matrix when it takes at most this many bytes.
-MATRIX_BUDGET_BYTES = 1 << 30
+#: The metric names the core accepts (besides "lp:<p>" and callables), from the core's one list.
+METRICS: tuple[str, ...] = tuple(_core.METRICS)
 
 
 class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
@@ -68,8 +52,8 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         optimum, not always PAM's. "onebatch" (OneBatchPAM) judges swaps on one random batch of
         about 100 ln(n k) points: the fastest, with a loss close to PAM's. "onebatch+swap"
         continues from OneBatchPAM's answer with exactly verified BanditPAM++ swaps until no
-        swap lowers the true loss. The exact methods use an n x n float32 matrix when it fits
-        in 1 GiB (reported losses stay exact).
+        swap lowers the true loss. The exact methods first build the n x n matrix (float64, or
+        float32 when only that fits `memory_budget`) when it fits; reported losses stay exact.
     max_iter : int, default=100
         Maximum number of swap iterations.
     build_confidence : float, default=3.0
@@ -86,7 +70,11 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         Seeds the reference order (bandit methods), the batch ("onebatch") and the initial
         medoids ("fasterpam", "onebatch").
     n_threads : int or None, default=None
-        Worker threads (None: all cores). The result does not depend on it.
+        Worker threads (None: all cores, at most 4 per core). The result does not depend on it.
+    memory_budget : int or None, default=None
+        Bytes the fit's large buffers may take (an n x n matrix, the BanditPAM++ cache,
+        OneBatchPAM's block); None: half the memory available to the process. A fit that
+        cannot stay within it raises MemoryError naming the buffer.
     verbose : bool, default=False
         Print BUILD and SWAP progress to stderr.
 
@@ -106,6 +94,10 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         The medoids after BUILD, in the order chosen.
     build_loss_ : float
         Total loss of the BUILD medoids.
+    method_ : str
+        The method that ran.
+    matrix_ : str or None
+        "float64" or "float32" when the search ran on an n x n matrix, else None.
     n_iter_ : int
         Swaps applied.
     converged_ : bool
@@ -147,6 +139,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         p: float | None = None,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
         n_threads: int | None = None,
+        memory_budget: int | None = None,
         verbose: bool = False,
     ) -> None:
         self.n_clusters = n_clusters
@@ -160,51 +153,26 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         self.p = p
         self.random_state = random_state
         self.n_threads = n_threads
+        self.memory_budget = memory_budget
         self.verbose = verbose
 
     # -- parameters -----------------------------------------------------------------------
 
-    def _core_metric(self) -> str:
-        """The core's metric name, or "callable"; raises on a bad metric."""
-        if callable(self.metric):
-            return "callable"
-        if not isinstance(self.metric, str):
-            raise TypeError(f"metric must be a str or a callable, got {type(self.metric).__name__}")
-        name = METRICS.get(self.metric.lower())
-        if name is None:
-            raise ValueError(f"unknown metric {self.metric!r}; expected one of {sorted(METRICS)} or a callable")
-        if name == "minkowski":
-            p = 2.0 if self.p is None else _number("p", self.p)
-            if not (np.isfinite(p) and p >= 1):
-                raise ValueError(f"p must be a finite number >= 1 for the minkowski metric, got {self.p!r}")
-            return f"minkowski:{p!r}"
-        return name
+    def _metric_kind(self) -> str:
+        """What X the metric reads: "dense", "precomputed", "levenshtein" or "callable".
 
-    def _core_params(self, n_samples: int) -> dict[str, Any]:
-        """Checked keyword arguments for the core (ValueError/TypeError name the parameter)."""
-        k = _integer("n_clusters", self.n_clusters, minimum=1)
-        if k > n_samples:
-            raise ValueError(f"n_clusters={k} must be at most the number of samples, n_samples={n_samples}")
-        if not isinstance(self.method, str):
-            raise TypeError(f"method must be a str, got {type(self.method).__name__}")
-        method = self.method.lower()
-        if method not in METHODS:
-            raise ValueError(f"unknown method {self.method!r}; expected one of {list(METHODS)}")
-        params: dict[str, Any] = {
-            "method": method,
-            "max_iter": _integer("max_iter", self.max_iter, minimum=0),
-            "build_confidence": _confidence("build_confidence", self.build_confidence),
-            "swap_confidence": _confidence("swap_confidence", self.swap_confidence),
-            "batch_size": _integer("batch_size", self.batch_size, minimum=1),
-            "cache_width": None if self.cache_width is None else _integer("cache_width", self.cache_width, minimum=0),
-            "threads": None if self.n_threads is None else _integer("n_threads", self.n_threads, minimum=1),
-            "seed": _seed(self.random_state),
-            "sigma_sample": None,
-            "use_cache": None,
-            "use_perm": None,
-            "precompute": None,
-        }
-        return {"k": k, **params}
+        The core parses the name (ValueError for an unknown one or a bad `p`, TypeError for a
+        metric that is neither a str nor a callable).
+        """
+        p = None if self.p is None else _number("p", self.p)
+        return _core.metric_kind(self.metric, p)
+
+    def _core_params(self) -> dict[str, Any]:
+        """The keyword arguments of the core's fit: this estimator's parameters under the core
+        schema's names (`_core.FIT_PARAMETERS`); the core checks every value."""
+        params = {name: value for name, value in self.get_params().items() if name in _core.FIT_PARAMETERS}
+        params["seed"] = _seed(self.random_state)
+        return params
 
     # -- fitting --------------------------------------------------------------------------
 
@@ -224,17 +192,14 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         self : KMedoids
             The fitted estimator.
         """
-        metric = self._core_metric()
-        kwargs: dict[str, Any] = {}
+        kind = self._metric_kind()
         centers_from: np.ndarray | None = None
         self._medoid_items = None
-        if metric == "callable":
-            items, centers_from = self._items(X, reset=True)
-            kwargs["dissimilarity"] = self.metric
-            data: Any = items
-        elif metric == "levenshtein":
+        if kind == "callable":
+            data, centers_from = self._items(X, reset=True)
+        elif kind == "levenshtein":
             data, _ = self._items(X, reset=True, strings=True)
-        elif metric == "precomputed":
+        elif kind == "precomputed":
             data = self._matrix(X, reset=True)
             if data.shape[0] != data.shape[1]:
                 raise ValueError(f"a precomputed matrix must be square, got shape {data.shape}")
@@ -242,27 +207,26 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             data = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1)
             centers_from = data
         n_samples = len(data)
-        params = self._core_params(n_samples)
-        if params["method"] in ("pam", "fastpam1", "fasterpam") and n_samples**2 * 4 <= MATRIX_BUDGET_BYTES:
-            params["precompute"] = "float32"
-        core_metric = "euclidean" if metric == "callable" else metric
-        result = _core.fit(data, params, metric=core_metric, verbose=bool(self.verbose), **kwargs)
+        p = None if self.p is None else float(self.p)
+        result = _core.fit(data, metric=self.metric, p=p, verbose=bool(self.verbose), **self._core_params())
 
-        medoids = result["medoids"]
+        medoids = result.medoids
         self.medoid_indices_ = medoids
-        self.labels_ = result["labels"]
+        self.labels_ = result.labels
         self.cluster_centers_ = None if centers_from is None else centers_from[medoids].copy()
-        if metric in ("callable", "levenshtein"):
+        if kind in ("callable", "levenshtein"):
             self._medoid_items = [data[i] for i in medoids]
-        self.inertia_ = float(result["loss"])
-        self.average_loss_ = float(result["average_loss"])
-        self.build_medoid_indices_ = result["build_medoids"]
-        self.build_loss_ = float(result["build_loss"])
-        self.n_iter_ = int(result["swaps"])
-        self.converged_ = bool(result["converged"])
-        self.distance_evaluations_ = dict(result["distance_evaluations"])
-        self.cache_hits_ = dict(result["cache_hits"])
-        self.fit_seconds_ = dict(result["seconds"])
+        self.inertia_ = result.loss
+        self.average_loss_ = result.average_loss
+        self.build_medoid_indices_ = result.build_medoids
+        self.build_loss_ = result.build_loss
+        self.n_iter_ = result.swaps
+        self.converged_ = result.converged
+        self.method_ = result.method
+        self.matrix_ = result.matrix
+        self.distance_evaluations_ = dict(result.distance_evaluations)
+        self.cache_hits_ = dict(result.cache_hits)
+        self.fit_seconds_ = dict(result.seconds)
         self.n_train_samples_ = n_samples
         return self
 
@@ -303,8 +267,8 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             ``distances[i, j] = d(medoid_j, X_i)``, float64.
         """
         check_is_fitted(self, "medoid_indices_")
-        metric = self._core_metric()
-        if metric == "precomputed":
+        kind = self._metric_kind()
+        if kind == "precomputed":
             matrix = check_array(X, dtype=[np.float64, np.float32])
             if matrix.shape[1] != self.n_train_samples_:
                 raise ValueError(
@@ -314,18 +278,19 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             if np.any(matrix < 0):
                 raise ValueError("a precomputed matrix holds negative dissimilarities")
             return np.asarray(matrix[:, self.medoid_indices_], dtype=np.float64)
-        if metric in ("callable", "levenshtein"):
+        if kind in ("callable", "levenshtein"):
             if self.cluster_centers_ is not None:
                 items = list(_validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
             else:
-                items, _ = self._items(X, reset=False, strings=metric == "levenshtein")
-            measure = self.metric if metric == "callable" else _core.levenshtein
+                items, _ = self._items(X, reset=False, strings=kind == "levenshtein")
+            measure = self.metric if kind == "callable" else _core.levenshtein
             return np.array([[float(measure(m, x)) for m in self._medoid_items] for x in items], dtype=np.float64)
         data = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
         centers = self.cluster_centers_
         data = np.ascontiguousarray(data, dtype=centers.dtype)
         threads = None if self.n_threads is None else int(self.n_threads)
-        return _core.cross_distances(data, np.ascontiguousarray(centers), metric, threads)
+        p = None if self.p is None else float(self.p)
+        return _core.cross_distances(data, np.ascontiguousarray(centers), self.metric, p, threads)
 
     def predict(self, X: Any) -> np.ndarray:
         """Position of the nearest medoid for each row of X (ties: lower position).
@@ -380,21 +345,6 @@ def _number(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     return float(value)
-
-
-def _integer(name: str, value: Any, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _confidence(name: str, value: Any) -> float:
-    number = _number(name, value)
-    if not (np.isfinite(number) and number >= 0):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return number
 
 
 def _seed(random_state: Any) -> int:

@@ -127,7 +127,12 @@ class KMedoids:
             n_threads=None if self.parallelize else 1,
         )
         self.loss_function = loss
-        self._fit = model.fit(np.asarray(X))
+        try:
+            self._fit = model.fit(np.asarray(X))
+        except (ValueError, TypeError) as error:
+            # Name the parameters as this class does.
+            message = str(error).replace("n_clusters", "n_medoids").replace("random_state", "seed")
+            raise type(error)(message) from None
         return self
 
     def _fitted(self) -> _KMedoids:

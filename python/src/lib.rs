@@ -10,22 +10,30 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use banditpam::{
-    levenshtein, Algorithm, Clustering, DenseData, Error, Event, KMedoids, MatrixPrecision, Metric, Objects, Observer,
-    PhaseCounts, Precomputed, Scalar,
+    levenshtein, Algorithm, CheckedKMedoids, Clustering, DenseData, Error, Event, KMedoids, MatrixPrecision, Metric,
+    MetricName, Objects, Observer, PhaseCounts, Precomputed, Scalar,
 };
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods, ToPyArray};
-use pyo3::exceptions::{PyKeyboardInterrupt, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyBool, PyDict};
 
 /// How often the waiting thread wakes to print progress and check for Ctrl-C.
 const POLL: Duration = Duration::from_millis(50);
 
-/// Maps a core error to the Python exception class a caller expects.
+/// Maps a core error to the Python exception class a caller expects, naming parameters by
+/// their Python names.
 fn to_py_err(error: Error) -> PyErr {
     match error {
         Error::Interrupted => PyKeyboardInterrupt::new_err("the fit was interrupted"),
         Error::ThreadPool(_) => PyRuntimeError::new_err(error.to_string()),
+        Error::OverMemoryBudget { .. } | Error::OutOfMemory { .. } => PyMemoryError::new_err(error.to_string()),
+        Error::InvalidParameter { name, expected, value } => {
+            PyValueError::new_err(format!("{} must be {expected}, got {value}", python_name(name)))
+        }
+        Error::TooManyClusters { k, n } => {
+            PyValueError::new_err(format!("n_clusters={k} must be at most the number of samples, n_samples={n}"))
+        }
         _ => PyValueError::new_err(error.to_string()),
     }
 }
@@ -128,56 +136,122 @@ where
     }
 }
 
-/// The fit parameters, from the dict the Python estimator builds (every key present).
-#[derive(FromPyObject)]
-#[pyo3(from_item_all)]
-struct FitParams {
-    k: usize,
-    method: String,
-    max_iter: usize,
-    build_confidence: f64,
-    swap_confidence: f64,
-    batch_size: usize,
-    sigma_sample: Option<usize>,
-    use_cache: Option<bool>,
-    use_perm: Option<bool>,
-    cache_width: Option<usize>,
-    seed: u64,
-    threads: Option<usize>,
-    /// None, "float32" or "float64": build the n x n matrix first.
-    precompute: Option<String>,
+/// Sets one parameter on the core builder from a Python value; the `&str` is its Python name.
+type Setter = fn(KMedoids, &str, &Bound<'_, PyAny>) -> PyResult<KMedoids>;
+
+/// The fit parameters Python passes by keyword: the one schema across the boundary. Each row is
+/// the Python name, the core builder's name (used in the core's errors), and the setter.
+const PARAMETERS: &[(&str, &str, Setter)] = &[
+    ("n_clusters", "k", |m, name, v| Ok(m.k(count(name, v)?))),
+    ("method", "algorithm", |m, _, v| Ok(m.algorithm(method(v)?))),
+    ("max_iter", "max_iter", |m, name, v| Ok(m.max_iter(count(name, v)?))),
+    ("build_confidence", "build_confidence", |m, name, v| Ok(m.build_confidence(number(name, v)?))),
+    ("swap_confidence", "swap_confidence", |m, name, v| Ok(m.swap_confidence(number(name, v)?))),
+    ("batch_size", "batch_size", |m, name, v| Ok(m.batch_size(count(name, v)?))),
+    ("sigma_sample", "sigma_sample", |m, name, v| Ok(m.sigma_sample(optional(name, v, count)?))),
+    ("use_cache", "use_cache", |m, name, v| Ok(m.use_cache(optional(name, v, flag)?))),
+    ("use_perm", "use_perm", |m, name, v| Ok(m.use_perm(optional(name, v, flag)?))),
+    ("cache_width", "cache_width", |m, name, v| Ok(m.cache_width(optional(name, v, count)?))),
+    ("onebatch_size", "onebatch_size", |m, name, v| Ok(m.onebatch_size(optional(name, v, count)?))),
+    ("seed", "seed", |m, name, v| Ok(m.seed(count(name, v)? as u64))),
+    ("n_threads", "threads", |m, name, v| Ok(m.threads(optional(name, v, count)?))),
+    ("memory_budget", "memory_budget", |m, name, v| Ok(m.memory_budget(optional(name, v, count)?))),
+];
+
+/// The Python name of a core parameter.
+fn python_name(core: &str) -> &str {
+    PARAMETERS.iter().find(|(_, c, _)| *c == core).map_or(core, |(python, _, _)| python)
 }
 
-impl FitParams {
-    /// The checked core parameters.
-    fn core(&self) -> PyResult<KMedoids> {
-        let algorithm: Algorithm = self.method.parse().map_err(to_py_err)?;
-        let precompute = match self.precompute.as_deref() {
-            None => None,
-            Some("float32") => Some(MatrixPrecision::Single),
-            Some("float64") => Some(MatrixPrecision::Double),
-            Some(other) => {
-                return Err(PyValueError::new_err(format!(
-                    "precompute must be None, 'float32' or 'float64', got {other:?}"
-                )))
-            }
+/// The core builder with the keyword arguments applied; an unknown keyword is a TypeError.
+fn builder(params: Option<&Bound<'_, PyDict>>) -> PyResult<KMedoids> {
+    let mut model = KMedoids::new(1);
+    for (key, value) in params.into_iter().flat_map(|d| d.iter()) {
+        let key: String = key.extract()?;
+        let Some((name, _, set)) = PARAMETERS.iter().find(|(python, _, _)| *python == key) else {
+            let known: Vec<&str> = PARAMETERS.iter().map(|(python, _, _)| *python).collect();
+            return Err(PyTypeError::new_err(format!("unknown parameter {key:?}; expected one of {known:?}")));
         };
-        Ok(KMedoids::new(self.k)
-            .algorithm(algorithm)
-            .max_iter(self.max_iter)
-            .build_confidence(self.build_confidence)
-            .swap_confidence(self.swap_confidence)
-            .batch_size(self.batch_size)
-            .sigma_sample(self.sigma_sample)
-            .use_cache(self.use_cache)
-            .use_perm(self.use_perm)
-            .cache_width(self.cache_width)
-            .seed(self.seed)
-            .threads(self.threads)
-            .precompute(precompute))
+        model = set(model, name, &value)?;
+    }
+    Ok(model)
+}
+
+fn type_name(value: &Bound<'_, PyAny>) -> String {
+    value.get_type().name().map_or_else(|_| "?".into(), |n| n.to_string())
+}
+
+/// A non-negative int (numpy integers too, bools not).
+fn count(name: &str, value: &Bound<'_, PyAny>) -> PyResult<usize> {
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!("{name} must be an int, got bool")));
+    }
+    let wide: i128 = value
+        .extract()
+        .map_err(|_| PyTypeError::new_err(format!("{name} must be an int, got {}", type_name(value))))?;
+    usize::try_from(wide).map_err(|_| PyValueError::new_err(format!("{name} must be >= 0, got {wide}")))
+}
+
+/// A real number (ints too, bools not).
+fn number(name: &str, value: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!("{name} must be a number, got bool")));
+    }
+    value.extract().map_err(|_| PyTypeError::new_err(format!("{name} must be a number, got {}", type_name(value))))
+}
+
+fn flag(name: &str, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    value.extract().map_err(|_| PyTypeError::new_err(format!("{name} must be a bool, got {}", type_name(value))))
+}
+
+/// `None`, or a value read by `read`.
+fn optional<T>(
+    name: &str,
+    value: &Bound<'_, PyAny>,
+    read: fn(&str, &Bound<'_, PyAny>) -> PyResult<T>,
+) -> PyResult<Option<T>> {
+    if value.is_none() {
+        Ok(None)
+    } else {
+        read(name, value).map(Some)
     }
 }
 
+fn method(value: &Bound<'_, PyAny>) -> PyResult<Algorithm> {
+    let name: String =
+        value.extract().map_err(|_| PyTypeError::new_err(format!("method must be a str, got {}", type_name(value))))?;
+    name.parse().map_err(to_py_err)
+}
+
+/// The `metric` argument: a name the core knows, or a Python callable `f(a, b) -> float`.
+enum MetricArg {
+    Named(MetricName),
+    Callable(Py<PyAny>),
+}
+
+impl MetricArg {
+    fn new(metric: &Bound<'_, PyAny>, p: Option<f64>) -> PyResult<Self> {
+        if let Ok(name) = metric.extract::<String>() {
+            return MetricName::parse(&name, p).map(MetricArg::Named).map_err(to_py_err);
+        }
+        if metric.is_callable() {
+            return Ok(MetricArg::Callable(metric.clone().unbind()));
+        }
+        Err(PyTypeError::new_err(format!("metric must be a str or a callable, got {}", type_name(metric))))
+    }
+
+    /// "dense", "precomputed", "levenshtein" or "callable": what kind of X the metric reads.
+    fn kind(&self) -> &'static str {
+        match self {
+            MetricArg::Named(MetricName::Dense(_)) => "dense",
+            MetricArg::Named(MetricName::Precomputed) => "precomputed",
+            MetricArg::Named(MetricName::Levenshtein) => "levenshtein",
+            MetricArg::Callable(_) => "callable",
+        }
+    }
+}
+
+/// A phase count as a dict `{"build", "swap", "other", "total"}`.
 fn counts(py: Python<'_>, c: PhaseCounts) -> PyResult<Py<PyDict>> {
     let d = PyDict::new(py);
     d.set_item("build", c.build)?;
@@ -187,45 +261,99 @@ fn counts(py: Python<'_>, c: PhaseCounts) -> PyResult<Py<PyDict>> {
     Ok(d.unbind())
 }
 
-fn result_dict(py: Python<'_>, fit: Clustering) -> PyResult<Py<PyDict>> {
-    let to_i64 = |v: &[usize]| v.iter().map(|&x| x as i64).collect::<Vec<_>>();
-    let d = PyDict::new(py);
-    d.set_item("medoids", PyArray1::from_vec(py, to_i64(&fit.medoids)))?;
-    d.set_item("build_medoids", PyArray1::from_vec(py, to_i64(&fit.build_medoids)))?;
-    d.set_item("labels", PyArray1::from_vec(py, to_i64(&fit.labels)))?;
-    d.set_item("loss", fit.loss)?;
-    d.set_item("average_loss", fit.average_loss)?;
-    d.set_item("build_loss", fit.build_loss)?;
-    d.set_item("swaps", fit.swaps)?;
-    d.set_item("converged", fit.converged)?;
-    d.set_item("distance_evaluations", counts(py, fit.distance_evaluations)?)?;
-    d.set_item("cache_hits", counts(py, fit.cache_hits)?)?;
-    let seconds = PyDict::new(py);
-    seconds.set_item("build", fit.seconds.build)?;
-    seconds.set_item("swap", fit.seconds.swap)?;
-    seconds.set_item("other", fit.seconds.other)?;
-    seconds.set_item("total", fit.seconds.total())?;
-    d.set_item("seconds", seconds)?;
-    Ok(d.unbind())
+/// The result of a fit (see `banditpam_rs.KMedoids` for what each field means).
+#[pyclass(frozen, module = "banditpam_rs._core")]
+struct FitResult {
+    /// The method that ran.
+    #[pyo3(get)]
+    method: String,
+    /// "float32" or "float64" when the search ran on an n x n matrix, else None.
+    #[pyo3(get)]
+    matrix: Option<&'static str>,
+    /// Final medoid indices, in medoid-position order.
+    #[pyo3(get)]
+    medoids: Py<PyArray1<i64>>,
+    /// Medoids after the initialisation, in the order chosen.
+    #[pyo3(get)]
+    build_medoids: Py<PyArray1<i64>>,
+    /// Position of each object's nearest medoid.
+    #[pyo3(get)]
+    labels: Py<PyArray1<i64>>,
+    /// Total loss (exact, float64).
+    #[pyo3(get)]
+    loss: f64,
+    /// Loss per object.
+    #[pyo3(get)]
+    average_loss: f64,
+    /// Total loss after the initialisation.
+    #[pyo3(get)]
+    build_loss: f64,
+    /// Swaps applied.
+    #[pyo3(get)]
+    swaps: usize,
+    /// Whether the search stopped because no swap improved the loss.
+    #[pyo3(get)]
+    converged: bool,
+    /// Distances computed, by phase.
+    #[pyo3(get)]
+    distance_evaluations: Py<PyDict>,
+    /// Distances read from the BanditPAM++ cache, by phase.
+    #[pyo3(get)]
+    cache_hits: Py<PyDict>,
+    /// Wall time by phase, in seconds.
+    #[pyo3(get)]
+    seconds: Py<PyDict>,
+}
+
+impl FitResult {
+    fn new(py: Python<'_>, fit: Clustering) -> PyResult<Self> {
+        let array = |v: &[usize]| PyArray1::from_vec(py, v.iter().map(|&x| x as i64).collect()).unbind();
+        let seconds = PyDict::new(py);
+        seconds.set_item("build", fit.seconds.build)?;
+        seconds.set_item("swap", fit.seconds.swap)?;
+        seconds.set_item("other", fit.seconds.other)?;
+        seconds.set_item("total", fit.seconds.total())?;
+        Ok(FitResult {
+            method: fit.algorithm.to_string(),
+            matrix: fit.matrix.map(|m| match m {
+                MatrixPrecision::Single => "float32",
+                MatrixPrecision::Double => "float64",
+            }),
+            medoids: array(&fit.medoids),
+            build_medoids: array(&fit.build_medoids),
+            labels: array(&fit.labels),
+            loss: fit.loss,
+            average_loss: fit.average_loss,
+            build_loss: fit.build_loss,
+            swaps: fit.swaps,
+            converged: fit.converged,
+            distance_evaluations: counts(py, fit.distance_evaluations)?,
+            cache_hits: counts(py, fit.cache_hits)?,
+            seconds: seconds.unbind(),
+        })
+    }
 }
 
 /// Fits `params` on a borrowed C-contiguous 2-D float array, as dense rows or a matrix.
 fn fit_array<T: Scalar + numpy::Element>(
     py: Python<'_>,
     x: PyReadonlyArray2<'_, T>,
-    metric: &str,
-    params: &KMedoids,
+    metric: MetricName,
+    params: &CheckedKMedoids,
     verbose: bool,
 ) -> PyResult<Clustering> {
     let [rows, cols] = [x.shape()[0], x.shape()[1]];
     let values = x.as_slice().map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
-    if metric == "precomputed" {
-        let data = Precomputed::new(values, rows, cols).map_err(to_py_err)?;
-        run_released(py, verbose, |watch| params.fit_with_observer(&data, watch))
-    } else {
-        let metric: Metric = metric.parse().map_err(to_py_err)?;
-        let data = DenseData::new(values, rows, cols, metric).map_err(to_py_err)?;
-        run_released(py, verbose, |watch| params.fit_with_observer(&data, watch))
+    match metric {
+        MetricName::Dense(metric) => {
+            let data = DenseData::new(values, rows, cols, metric).map_err(to_py_err)?;
+            run_released(py, verbose, |watch| params.fit_with_observer(&data, watch))
+        }
+        MetricName::Precomputed => {
+            let data = Precomputed::new(values, rows, cols).map_err(to_py_err)?;
+            run_released(py, verbose, |watch| params.fit_with_observer(&data, watch))
+        }
+        MetricName::Levenshtein => Err(PyTypeError::new_err("the levenshtein metric needs a sequence of str")),
     }
 }
 
@@ -233,33 +361,51 @@ fn fit_array<T: Scalar + numpy::Element>(
 ///
 /// `x` is a C-contiguous float32/float64 2-D array (rows, or an n x n matrix when `metric` is
 /// "precomputed"), a list of strings when `metric` is "levenshtein", or a list of objects when
-/// `dissimilarity` is a callable. Returns a dict of the result.
+/// `metric` is a callable. `p` is the Minkowski exponent; the other keyword arguments are the
+/// names of `FIT_PARAMETERS`, each mapped onto the core's builder.
 #[pyfunction]
-#[pyo3(signature = (x, params, *, metric="euclidean", dissimilarity=None, verbose=false))]
+#[pyo3(signature = (x, *, metric, p=None, verbose=false, **params))]
 fn fit(
     py: Python<'_>,
     x: &Bound<'_, PyAny>,
-    params: FitParams,
-    metric: &str,
-    dissimilarity: Option<Py<PyAny>>,
+    metric: &Bound<'_, PyAny>,
+    p: Option<f64>,
     verbose: bool,
-) -> PyResult<Py<PyDict>> {
-    let params = params.core()?;
-    let fit = if let Some(function) = dissimilarity {
-        let items: Vec<Py<PyAny>> = x.try_iter()?.map(|item| item.map(Bound::unbind)).collect::<PyResult<_>>()?;
-        fit_callable(py, &items, function, &params, verbose)?
-    } else if metric == "levenshtein" {
-        let words: Vec<String> = x.extract().map_err(|_| PyTypeError::new_err("levenshtein needs a list of str"))?;
-        let data = Objects::new(&words, |a: &String, b: &String| levenshtein(a, b)).map_err(to_py_err)?;
-        run_released(py, verbose, |watch| params.fit_with_observer(&data, watch))?
-    } else if let Ok(array) = x.cast::<PyArray2<f32>>() {
-        fit_array(py, array.readonly(), metric, &params, verbose)?
-    } else if let Ok(array) = x.cast::<PyArray2<f64>>() {
-        fit_array(py, array.readonly(), metric, &params, verbose)?
-    } else {
-        return Err(PyTypeError::new_err("X must be a 2-D float32 or float64 numpy array"));
+    params: Option<&Bound<'_, PyDict>>,
+) -> PyResult<FitResult> {
+    let metric = MetricArg::new(metric, p)?;
+    let params = builder(params)?.check().map_err(to_py_err)?;
+    let fit = match metric {
+        MetricArg::Callable(function) => {
+            let items: Vec<Py<PyAny>> = x.try_iter()?.map(|item| item.map(Bound::unbind)).collect::<PyResult<_>>()?;
+            fit_callable(py, &items, function, &params, verbose)?
+        }
+        MetricArg::Named(MetricName::Levenshtein) => {
+            let words: Vec<String> =
+                x.extract().map_err(|_| PyTypeError::new_err("the levenshtein metric needs a sequence of str"))?;
+            let data = Objects::new(&words, |a: &String, b: &String| levenshtein(a, b)).map_err(to_py_err)?;
+            run_released(py, verbose, |watch| params.fit_with_observer(&data, watch))?
+        }
+        MetricArg::Named(name) => {
+            if let Ok(array) = x.cast::<PyArray2<f32>>() {
+                fit_array(py, array.readonly(), name, &params, verbose)?
+            } else if let Ok(array) = x.cast::<PyArray2<f64>>() {
+                fit_array(py, array.readonly(), name, &params, verbose)?
+            } else {
+                return Err(PyTypeError::new_err("X must be a 2-D float32 or float64 numpy array"));
+            }
+        }
     };
-    result_dict(py, fit)
+    FitResult::new(py, fit)
+}
+
+/// What kind of data `metric` reads: "dense", "precomputed", "levenshtein" or "callable".
+/// Raises ValueError for an unknown name or a bad Minkowski `p`, TypeError for a metric that
+/// is neither a str nor a callable.
+#[pyfunction]
+#[pyo3(signature = (metric, p=None))]
+fn metric_kind(metric: &Bound<'_, PyAny>, p: Option<f64>) -> PyResult<&'static str> {
+    Ok(MetricArg::new(metric, p)?.kind())
 }
 
 /// Fits on Python objects with a Python dissimilarity, taking the GIL for each call.
@@ -267,7 +413,7 @@ fn fit_callable(
     py: Python<'_>,
     items: &[Py<PyAny>],
     function: Py<PyAny>,
-    params: &KMedoids,
+    params: &CheckedKMedoids,
     verbose: bool,
 ) -> PyResult<Clustering> {
     run_released(py, verbose, |watch| {
@@ -290,15 +436,18 @@ fn fit_callable(
 
 /// Distances from each row of `x` to each row of `centers` (m x k, float64), by the core kernels.
 #[pyfunction]
-#[pyo3(signature = (x, centers, metric, threads=None))]
+#[pyo3(signature = (x, centers, metric, p=None, threads=None))]
 fn cross_distances<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
     centers: &Bound<'py, PyAny>,
     metric: &str,
+    p: Option<f64>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let metric: Metric = metric.parse().map_err(to_py_err)?;
+    let MetricName::Dense(metric) = MetricName::parse(metric, p).map_err(to_py_err)? else {
+        return Err(PyValueError::new_err(format!("{metric:?} is not a metric on vectors")));
+    };
     fn run<'py, T: Scalar + numpy::Element>(
         py: Python<'py>,
         x: PyReadonlyArray2<'py, T>,
@@ -340,6 +489,11 @@ fn levenshtein_py(a: &str, b: &str) -> f64 {
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
+    m.add_function(wrap_pyfunction!(metric_kind, m)?)?;
+    m.add_class::<FitResult>()?;
+    m.add("FIT_PARAMETERS", PARAMETERS.iter().map(|(python, _, _)| *python).collect::<Vec<_>>())?;
+    m.add("METHODS", Algorithm::ALL.map(Algorithm::name).to_vec())?;
+    m.add("METRICS", MetricName::names())?;
     m.add_function(wrap_pyfunction!(cross_distances, m)?)?;
     m.add_function(wrap_pyfunction!(levenshtein_py, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -34,6 +34,11 @@ def test_bad_names_and_unfitted_use():
         KMedoids(n_medoids=2, algorithm="CLARA").fit(X, "L2")
     with pytest.raises(ValueError, match="use_perm"):
         KMedoids(n_medoids=2, use_perm=False).fit(X, "L2")
+    # Errors name this class's parameters, not the estimator's.
+    with pytest.raises(ValueError, match="n_medoids must be >= 1"):
+        KMedoids(n_medoids=0).fit(X, "L2")
+    with pytest.raises(ValueError, match="n_medoids=21 must be at most"):
+        KMedoids(n_medoids=21).fit(X, "L2")
     with pytest.raises(AttributeError, match="not fitted"):
         KMedoids().medoids  # noqa: B018
 

@@ -1,5 +1,5 @@
-"""Every bad input of SPEC 6 raises ValueError or TypeError naming the problem; Ctrl-C stops a
-fit; scikit-learn's own estimator checks pass."""
+"""Every bad input (docs/ALGORITHMS.md, "The contract") raises ValueError or TypeError naming
+the problem; Ctrl-C stops a fit; scikit-learn's own estimator checks pass."""
 
 import os
 import signal

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use banditpam::{DenseData, Metric};
 use base64::Engine;
 
+use crate::output::{self, StagedFile};
 use crate::progress::Progress;
 use crate::report::{Report, Run};
-use crate::{write_file, CliError, CommonArgs};
+use crate::{CliError, CommonArgs};
 
 /// The 10,000 MNIST test images and their labels, in the binary so the demo runs anywhere.
 const IMAGES_GZ: &[u8] = include_bytes!("../../../data/mnist-t10k-images-idx3-ubyte.gz");
@@ -68,7 +69,8 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
     let values: Vec<f32> = pixels.iter().map(|&p| f32::from(p) / 255.0).collect();
     let data = DenseData::new(&values, args.n, PIXELS, metric)?;
 
-    println!("clustering the first {} MNIST test digits into k = {} clusters", args.n, args.k);
+    let picture = StagedFile::new(&args.out)?;
+    output::print(&format!("clustering the first {} MNIST test digits into k = {} clusters", args.n, args.k))?;
     let progress = Progress::new(args.common.quiet);
     let fit = params.fit_with_observer(&data, &progress)?;
     progress.finish();
@@ -82,29 +84,28 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         d: Some(PIXELS),
         k: args.k,
         metric: metric.to_string(),
-        method: args.common.method_name()?,
         seed: args.common.seed,
         threads: args.common.thread_count(),
     };
     let report = Report::new(run, fit);
-    println!("{}", report.summary());
-    println!("\ncluster  medoid  digit  size   members showing the medoid's digit");
+    output::print(&report.summary())?;
+    output::print("\ncluster  medoid  digit  size   members showing the medoid's digit")?;
     let mut agreeing = 0;
     for (i, (&medoid, cluster)) in report.fit.medoids.iter().zip(&members).enumerate() {
         let digit = labels[medoid];
         let same = cluster.iter().filter(|&&j| labels[j] == digit).count();
         agreeing += same;
         let share = 100.0 * same as f64 / cluster.len().max(1) as f64;
-        println!("{i:>7}  {medoid:>6}  {digit:>5}  {:>5}  {share:5.1}%", cluster.len());
+        output::print(&format!("{i:>7}  {medoid:>6}  {digit:>5}  {:>5}  {share:5.1}%", cluster.len()))?;
     }
-    println!(
+    output::print(&format!(
         "\n{:.1}% of all digits share their medoid's label (no label was used to cluster)",
         100.0 * agreeing as f64 / args.n as f64
-    );
+    ))?;
 
     let svg = draw(pixels, &report.fit.medoids, &members, &labels)?;
-    write_file(&args.out, &svg)?;
-    println!("the medoids, which are real images: {}", args.out.display());
+    output::write_all(vec![(picture, svg)])?;
+    output::print(&format!("the medoids, which are real images: {}", args.out.display()))?;
     Ok(())
 }
 

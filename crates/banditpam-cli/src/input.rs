@@ -134,6 +134,16 @@ fn read_npy(bytes: &[u8], path: PathBuf) -> Result<Table, CliError> {
             return Err(bad(format!("unsupported dtype {}: save the array as float32 or float64", other.descr())));
         }
     };
+    // Check the announced shape against the bytes present before allocating for it.
+    let announced = n.checked_mul(d).and_then(|values| values.checked_mul(float_size as usize));
+    let present = npy_data_len(bytes);
+    if announced != present {
+        let announced = announced.map_or("more than can be addressed".to_string(), |b| format!("{b} bytes"));
+        let present = present.map_or("an unreadable header".to_string(), |b| format!("{b} bytes of data"));
+        return Err(bad(format!(
+            "the .npy header announces shape {shape:?} of {float_size}-byte floats ({announced}), but the file holds {present}"
+        )));
+    }
     let read_err = |e: std::io::Error| bad(format!("cannot read the array: {e}"));
     match float_size {
         4 => {
@@ -146,6 +156,18 @@ fn read_npy(bytes: &[u8], path: PathBuf) -> Result<Table, CliError> {
         }
         size => Err(bad(format!("unsupported float size of {size} bytes: save as float32 or float64"))),
     }
+}
+
+/// The bytes after a `.npy` header: the magic string and version (8 bytes), the header's
+/// length (2 bytes in version 1, 4 in later ones), then the header.
+fn npy_data_len(bytes: &[u8]) -> Option<usize> {
+    let major = *bytes.get(6)?;
+    let (field, len) = if major == 1 {
+        (10, u16::from_le_bytes([*bytes.get(8)?, *bytes.get(9)?]) as usize)
+    } else {
+        (12, u32::from_le_bytes(bytes.get(8..12)?.try_into().ok()?) as usize)
+    };
+    bytes.len().checked_sub(field + len)
 }
 
 /// Values in row-major order, transposing a Fortran-order (column-major) array.

@@ -9,16 +9,18 @@
 
 mod demo;
 mod input;
+mod output;
 mod progress;
 mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use banditpam::{levenshtein, Algorithm, Clustering, DenseData, KMedoids, Metric, Objects, Observer, Precomputed};
+use banditpam::{levenshtein, Algorithm, Clustering, DenseData, KMedoids, MetricName, Objects, Observer, Precomputed};
 use clap::{Parser, Subcommand};
 
 use input::{Format, Table};
+use output::StagedFile;
 use progress::Progress;
 use report::{Report, Run};
 
@@ -37,6 +39,9 @@ pub enum CliError {
     /// Options that do not go together.
     #[error("{0}")]
     Usage(String),
+    /// Standard output was closed by its reader (`| head`): stop quietly.
+    #[error("standard output was closed")]
+    ClosedOutput,
 }
 
 #[derive(Parser)]
@@ -66,8 +71,9 @@ struct FitArgs {
     /// Number of clusters.
     #[arg(short, long)]
     k: usize,
-    /// l2, sqeuclidean, l1, lp:<p>, linf, cosine, correlation, levenshtein (strings, one per
-    /// line) or precomputed (a square matrix, row = medoid).
+    /// l2 (euclidean), sqeuclidean, l1 (manhattan, cityblock), lp:<p> (minkowski:<p>), linf
+    /// (chebyshev), cosine, correlation, levenshtein (strings, one per line) or precomputed (a
+    /// square matrix, row = medoid).
     #[arg(long, default_value = "l2")]
     metric: String,
     #[command(flatten)]
@@ -92,8 +98,8 @@ struct FitArgs {
 /// Options shared by `fit` and `demo`.
 #[derive(clap::Args)]
 pub struct CommonArgs {
-    /// banditpam++, banditpam, pam, fastpam1, fasterpam, onebatch or onebatch+swap.
-    #[arg(long, default_value = "banditpam++")]
+    /// The algorithm.
+    #[arg(long, default_value = "banditpam++", help = method_help())]
     pub method: String,
     /// Seed of the randomized methods.
     #[arg(long, default_value_t = 0)]
@@ -101,27 +107,59 @@ pub struct CommonArgs {
     /// Worker threads (default: all cores); the result does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Memory the fit's large buffers may take (an n x n matrix, the cache, OneBatchPAM's
+    /// block), e.g. 4G, 512M or a number of bytes; default: half the available memory.
+    #[arg(long, value_parser = parse_bytes)]
+    pub memory: Option<usize>,
     /// No progress (and for `fit`, no summary) on stderr.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
+/// The help of `--method`, listing every method from the core's one list.
+fn method_help() -> String {
+    format!("The algorithm: {}", Algorithm::name_list())
+}
+
+/// `4G`, `512M`, `64K` (powers of 1024) or a plain number of bytes.
+fn parse_bytes(text: &str) -> Result<usize, String> {
+    let trimmed = text.trim().trim_end_matches(['b', 'B']);
+    let (number, unit) = match trimmed.char_indices().last() {
+        Some((i, c)) if c.is_ascii_alphabetic() => (&trimmed[..i], c.to_ascii_uppercase()),
+        _ => (trimmed, ' '),
+    };
+    let shift = match unit {
+        ' ' => 0,
+        'K' => 10,
+        'M' => 20,
+        'G' => 30,
+        'T' => 40,
+        _ => return Err(format!("unknown unit in {text:?}: use K, M, G or T")),
+    };
+    let value: f64 = number.trim().parse().map_err(|_| format!("cannot read {text:?} as a size such as 4G"))?;
+    let bytes = value * (1u64 << shift) as f64;
+    if !(bytes.is_finite() && bytes >= 1.0 && bytes < usize::MAX as f64) {
+        return Err(format!("{text:?} is not a usable size"));
+    }
+    Ok(bytes as usize)
+}
+
 impl Default for CommonArgs {
     fn default() -> Self {
-        CommonArgs { method: "banditpam++".into(), seed: 0, threads: None, quiet: false }
+        CommonArgs { method: "banditpam++".into(), seed: 0, threads: None, memory: None, quiet: false }
     }
 }
 
 impl CommonArgs {
-    /// Checked parameters for `k` clusters.
+    /// The parameters for `k` clusters (checked when the fit starts).
     pub fn params(&self, k: usize, max_iter: usize) -> Result<KMedoids, CliError> {
         let algorithm: Algorithm = self.method.parse()?;
-        Ok(KMedoids::new(k).algorithm(algorithm).seed(self.seed).max_iter(max_iter).threads(self.threads))
-    }
-
-    /// The method's canonical name.
-    pub fn method_name(&self) -> Result<String, CliError> {
-        Ok(self.method.parse::<Algorithm>()?.to_string())
+        Ok(KMedoids::new(k)
+            .algorithm(algorithm)
+            .seed(self.seed)
+            .max_iter(max_iter)
+            .threads(self.threads)
+            .memory_budget(self.memory))
     }
 
     /// The number of threads a fit will use.
@@ -138,18 +176,20 @@ fn main() -> ExitCode {
         None => demo::run(&demo::DemoArgs::default()),
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(CliError::ClosedOutput) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            output::note(&format!("error: {error}"));
             ExitCode::from(2)
         }
     }
 }
 
 fn fit(args: &FitArgs) -> Result<(), CliError> {
+    // Everything that can be checked before reading a possibly large file and fitting it.
     let params = args.common.params(args.k, args.max_iter)?;
-    let metric_name = args.metric.trim().to_ascii_lowercase();
-    let strings = metric_name == "levenshtein";
+    params.check()?;
+    let metric = MetricName::parse(&args.metric, None)?;
+    let strings = metric == MetricName::Levenshtein;
     let format = input::resolve(args.format, &args.input, strings);
     if strings != (format == Format::Lines) {
         return Err(CliError::Usage(if strings {
@@ -158,11 +198,9 @@ fn fit(args: &FitArgs) -> Result<(), CliError> {
             "--format lines holds strings: use --metric levenshtein".into()
         }));
     }
-    // Parse the metric before reading a possibly large file.
-    let metric = match metric_name.as_str() {
-        "levenshtein" | "precomputed" => None,
-        name => Some(name.parse::<Metric>()?),
-    };
+    let output = args.output.as_deref().map(StagedFile::new).transpose()?;
+    let labels = args.labels.as_deref().map(StagedFile::new).transpose()?;
+
     let table = input::read(&args.input, format, args.header)?;
     let progress = Progress::new(args.common.quiet);
     let (fit, n, d) = match (&table, metric) {
@@ -170,37 +208,37 @@ fn fit(args: &FitArgs) -> Result<(), CliError> {
             let data = Objects::new(words, |a: &String, b: &String| levenshtein(a, b))?;
             (run(&params, &data, &progress)?, words.len(), None)
         }
-        (Table::F32 { values, n, d }, Some(metric)) => {
+        (Table::F32 { values, n, d }, MetricName::Dense(metric)) => {
             (run(&params, &DenseData::new(values, *n, *d, metric)?, &progress)?, *n, Some(*d))
         }
-        (Table::F64 { values, n, d }, Some(metric)) => {
+        (Table::F64 { values, n, d }, MetricName::Dense(metric)) => {
             (run(&params, &DenseData::new(values, *n, *d, metric)?, &progress)?, *n, Some(*d))
         }
-        (Table::F32 { values, n, d }, None) => (run(&params, &Precomputed::new(values, *n, *d)?, &progress)?, *n, None),
-        (Table::F64 { values, n, d }, None) => (run(&params, &Precomputed::new(values, *n, *d)?, &progress)?, *n, None),
+        (Table::F32 { values, n, d }, _) => (run(&params, &Precomputed::new(values, *n, *d)?, &progress)?, *n, None),
+        (Table::F64 { values, n, d }, _) => (run(&params, &Precomputed::new(values, *n, *d)?, &progress)?, *n, None),
     };
     progress.finish();
     let run = Run {
         n,
         d,
         k: args.k,
-        metric: metric.map_or(metric_name, |m| m.to_string()),
-        method: args.common.method_name()?,
+        metric: metric.to_string(),
         seed: args.common.seed,
         threads: args.common.thread_count(),
     };
     let report = Report::new(run, fit);
     let json = serde_json::to_string(&report).map_err(|e| CliError::Usage(e.to_string()))?;
-    match &args.output {
-        Some(path) => write_file(path, &(json + "\n"))?,
-        None => println!("{json}"),
+    let mut files = Vec::new();
+    if let Some(labels) = labels {
+        files.push((labels, report.fit.labels.iter().map(|l| format!("{l}\n")).collect()));
     }
-    if let Some(path) = &args.labels {
-        let lines: String = report.fit.labels.iter().map(|l| format!("{l}\n")).collect();
-        write_file(path, &lines)?;
+    match output {
+        Some(file) => files.push((file, json + "\n")),
+        None => output::print(&json)?,
     }
+    output::write_all(files)?;
     if !args.common.quiet {
-        eprintln!("{}", report.summary());
+        output::note(&report.summary());
     }
     Ok(())
 }
@@ -211,9 +249,4 @@ fn run<D: banditpam::Dissimilarity + ?Sized>(
     observer: &dyn Observer,
 ) -> Result<Clustering, CliError> {
     Ok(params.fit_with_observer(data, observer)?)
-}
-
-/// Writes `text` to `path`, naming the path on failure.
-pub fn write_file(path: &std::path::Path, text: &str) -> Result<(), CliError> {
-    std::fs::write(path, text).map_err(|e| CliError::Io { path: path.to_path_buf(), message: e.to_string() })
 }

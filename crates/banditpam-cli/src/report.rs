@@ -13,12 +13,12 @@ pub struct Run {
     pub d: Option<usize>,
     pub k: usize,
     pub metric: String,
-    pub method: String,
     pub seed: u64,
     pub threads: usize,
 }
 
-/// What `banditpam fit` writes: the tool's version, the run, and the result's fields.
+/// What `banditpam fit` writes: the tool's version, the run, and the result's fields (the
+/// method that ran among them, as `method`).
 #[derive(Serialize)]
 pub struct Report {
     pub version: &'static str,
@@ -38,20 +38,27 @@ impl Report {
         let (run, fit) = (&self.run, &self.fit);
         let n2 = (run.n as f64) * (run.n as f64);
         let evaluations = fit.distance_evaluations.total();
+        let matrix = match fit.matrix {
+            Some(banditpam::MatrixPrecision::Single) => ", on a float32 matrix",
+            Some(banditpam::MatrixPrecision::Double) => ", on a float64 matrix",
+            None => "",
+        };
+        let plural =
+            |count: u64, word: &str| format!("{} {word}{}", thousands(count), if count == 1 { "" } else { "s" });
         format!(
-            "clustered {} objects into {} clusters with {} ({}) in {:.3} s on {} threads\n\
-             loss {:.6} (average {:.6}; after BUILD {:.6}), {} swaps{}\n\
+            "clustered {} objects into {} clusters with {} ({}{matrix}) in {:.3} s on {}\n\
+             loss {:.6} (average {:.6}; after BUILD {:.6}), {}{}\n\
              {} distances computed ({:.2} n^2), {} cache hits",
             run.n,
             run.k,
-            run.method,
+            fit.algorithm,
             run.metric,
             fit.seconds.total(),
-            run.threads,
+            plural(run.threads as u64, "thread"),
             fit.loss,
             fit.average_loss,
             fit.build_loss,
-            fit.swaps,
+            plural(fit.swaps as u64, "swap"),
             if fit.converged { ", converged" } else { ", stopped at max-iter" },
             thousands(evaluations),
             evaluations as f64 / n2,

@@ -1,5 +1,6 @@
-//! End-to-end tests of the `banditpam` binary: formats, metrics, the JSON result, the SPEC 7
-//! reference case, strings, every bad input, and the demo's picture.
+//! End-to-end tests of the `banditpam` binary: formats, metrics, the JSON result, the reference
+//! case of docs/ALGORITHMS.md, strings, every bad input, output files and pipes, and the demo's
+//! picture.
 
 use std::path::{Path, PathBuf};
 
@@ -257,14 +258,15 @@ fn bad_inputs_give_one_line_and_exit_code_2() {
             "line 2, column 1: the value NaN is not finite",
         ),
         (vec![file("inf.csv", "1,inf\n3,4\n"), "--k".into(), "1".into()], "not finite"),
-        (vec![good.clone(), "--k".into(), "0".into()], "must be at least 1, got 0"),
+        (vec![good.clone(), "--k".into(), "0".into()], "k must be >= 1, got 0"),
+        (vec![good.clone(), "--k".into(), "1".into(), "--threads".into(), "100000".into()], "at most"),
         (vec![good.clone(), "--k".into(), "4".into()], "k = 4"),
         (
             vec![file("rect.csv", "0,1,2\n1,0,3\n"), "--k".into(), "1".into(), "--metric".into(), "precomputed".into()],
             "square",
         ),
         (vec![good.clone(), "--k".into(), "2".into(), "--metric".into(), "hamming".into()], "unknown metric"),
-        (vec![good.clone(), "--k".into(), "2".into(), "--method".into(), "kmeans".into()], "unknown algorithm"),
+        (vec![good.clone(), "--k".into(), "2".into(), "--method".into(), "kmeans".into()], "unknown method 'kmeans'; expected one of banditpam++, banditpam, pam, fastpam1, fasterpam, onebatch, onebatch+swap"),
         (vec![file("empty.csv", ""), "--k".into(), "1".into()], "empty"),
         (
             vec![file("neg.csv", "0,-1\n1,0\n"), "--k".into(), "1".into(), "--metric".into(), "precomputed".into()],
@@ -296,7 +298,10 @@ fn bad_inputs_give_one_line_and_exit_code_2() {
     assert!(message.contains("float32 or float64"), "{message}");
     let message = fit_error(&["-", "--k", "1"], Some("1,2\n3,oops\n"));
     assert!(message.contains("line 2, column 2"), "{message}");
-    // clap's own usage errors also exit with 2.
+    // clap's own usage errors also exit with 2, with the reason.
+    let output = cargo_bin_cmd!("banditpam").args(["fit", &good, "--k", "1", "--memory", "12X"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown unit in \"12X\""));
     let output = cargo_bin_cmd!("banditpam").args(["fit", &good]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
@@ -336,6 +341,143 @@ fn frugal_methods_run_from_the_cli() {
     let hybrid = fit_json(&[input, "--k", "5", "--method", "onebatch+swap", "--seed", "4"]);
     assert_eq!((one["method"].as_str(), hybrid["method"].as_str()), (Some("onebatch"), Some("onebatch+swap")));
     assert!(hybrid["loss"].as_f64().unwrap() <= one["loss"].as_f64().unwrap());
-    // PAM's loss on this case (SPEC 7) bounds what a local optimum can reach from above by a little.
+    // PAM's loss on this case (docs/ALGORITHMS.md, "Reference cases") bounds what a local optimum can reach from above by a little.
     assert!(hybrid["average_loss"].as_f64().unwrap() < 7.825097 * 1.01);
+}
+
+#[test]
+fn results_reach_pipes_and_files_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "0,0\n1,1\n5,5\n6,6\n").unwrap();
+    let good = good.to_str().unwrap();
+
+    // A reader that closes the pipe early: the tool stops quietly.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("banditpam"))
+        .args(["fit", good, "--k", "2", "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success() && stderr.is_empty(), "{:?}: {stderr}", output.status);
+
+    // A full disk is an error with a message, not a panic.
+    if Path::new("/dev/full").exists() {
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let output = std::process::Command::new(assert_cmd::cargo::cargo_bin!("banditpam"))
+            .args(["fit", good, "--k", "2", "--quiet"])
+            .stdout(full)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("standard output") && !stderr.contains("panicked"), "{stderr}");
+    }
+
+    // An unwritable destination is reported before any work, naming it.
+    let message = fit_error(&[good, "--k", "2", "--output", "/no/such/folder/out.json"], None);
+    assert!(message.contains("/no/such/folder/out.json"), "{message}");
+
+    // Both files or neither: a labels file that cannot be written leaves the old result as it was.
+    let result = dir.path().join("result.json");
+    std::fs::write(&result, "old result").unwrap();
+    let result_arg = result.to_str().unwrap();
+    let message = fit_error(&[good, "--k", "2", "--output", result_arg, "--labels", "/no/such/folder/l.csv"], None);
+    assert!(message.contains("l.csv"), "{message}");
+    assert_eq!(std::fs::read_to_string(&result).unwrap(), "old result");
+    let labels = dir.path().join("labels.csv");
+    let output = cargo_bin_cmd!("banditpam")
+        .args(["fit", good, "--k", "2", "--quiet", "--output", result_arg, "--labels", labels.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(output.status.success() && output.stdout.is_empty(), "nothing on stdout when --output is given");
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&result).unwrap()).unwrap();
+    assert_eq!(written["labels"].as_array().unwrap().len(), 4);
+    assert_eq!(std::fs::read_to_string(&labels).unwrap().lines().count(), 4);
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".banditpam-"));
+    assert_eq!(leftovers.count(), 0, "no temporary file is left behind");
+}
+
+#[test]
+fn memory_limits_and_lying_headers_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<Vec<f64>> = (0..300).map(|i| vec![i as f64, (i * 7 % 13) as f64]).collect();
+    let npy = dir.path().join("points.npy");
+    write_npy(&npy, &rows, false);
+    let npy = npy.to_str().unwrap();
+    // OneBatchPAM's n x m block cannot fit 1 KiB: the message names the buffer and the option.
+    let message = fit_error(&[npy, "--k", "3", "--method", "onebatch", "--memory", "1K"], None);
+    assert!(message.contains("OneBatchPAM block") && message.contains("--memory"), "{message}");
+    // The matrix of an exact method is skipped rather than refused: the fit runs without it.
+    let small = fit_json(&[npy, "--k", "3", "--method", "fastpam1", "--memory", "1K"]);
+    let large = fit_json(&[npy, "--k", "3", "--method", "fastpam1"]);
+    assert_eq!((small["matrix"].as_str(), large["matrix"].as_str()), (None, Some("float64")));
+    assert_eq!(sorted(indices(&small["medoids"])), sorted(indices(&large["medoids"])));
+    assert_eq!(large["method"], "fastpam1");
+
+    // A header announcing far more values than the file holds is named, not allocated.
+    let mut bytes = std::fs::read(npy).unwrap();
+    let header_end = bytes.iter().position(|&b| b == b'\n').unwrap();
+    let header = String::from_utf8(bytes[10..header_end].to_vec()).unwrap();
+    let lying = header.trim_end().replace("(300, 2, )", "(4000000000000000, 4611686018427387904, )");
+    assert_ne!(lying, header.trim_end());
+    // Padded so that the data still starts at a multiple of 64 bytes.
+    let padded = format!("{lying:<width$}", width = (10 + lying.len() + 1).div_ceil(64) * 64 - 11);
+    bytes.splice(10..header_end, padded.bytes());
+    // The header length field (bytes 8..10, version 1) must match the new header.
+    let len = (bytes.iter().position(|&b| b == b'\n').unwrap() + 1 - 10) as u16;
+    bytes[8..10].copy_from_slice(&len.to_le_bytes());
+    let huge = dir.path().join("huge.npy");
+    std::fs::write(&huge, bytes).unwrap();
+    let message = fit_error(&[huge.to_str().unwrap(), "--k", "2"], None);
+    assert!(message.contains("header announces shape"), "{message}");
+}
+
+#[test]
+fn an_address_space_limit_gives_exit_code_2_not_an_abort() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rand10d.npy");
+    // 300,000 x 10 float32 written directly (the .npy writer would go value by value).
+    let n = 300_000u64;
+    let header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({n}, 10), }}");
+    let padded = format!("{header:<width$}\n", width = (10 + header.len() + 1).div_ceil(64) * 64 - 11);
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(padded.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(padded.as_bytes());
+    bytes.extend((0..n * 10).flat_map(|i| (((i * 2654435761) % 1000) as f32 / 1000.0).to_le_bytes()));
+    std::fs::write(&path, bytes).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin!("banditpam");
+    let script = format!(
+        "ulimit -v 1000000; exec '{}' fit '{}' --k 10 --method onebatch --quiet",
+        binary.display(),
+        path.display()
+    );
+    let output = std::process::Command::new("sh").args(["-c", &script]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("OneBatchPAM block") && stderr.contains("--memory"), "{stderr}");
+}
+
+#[test]
+fn huge_values_are_clustered_or_refused_never_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.csv");
+    let rows: Vec<Vec<f64>> = [1.0, 1.1, 1.2, 5.0, 5.1, 5.2].iter().map(|v| vec![v * 1e200]).collect();
+    write_csv(&path, &rows, ",", false);
+    let path = path.to_str().unwrap();
+    for metric in ["l1", "l2", "linf", "lp:130", "lp:1e6"] {
+        for method in ["pam", "banditpam++", "fasterpam"] {
+            let json = fit_json(&[path, "--k", "2", "--metric", metric, "--method", method]);
+            assert_eq!(sorted(indices(&json["medoids"])), vec![1, 4], "{metric} {method}");
+            let loss = json["loss"].as_f64().expect("a finite loss");
+            assert!((loss / 0.4e200 - 1.0).abs() < 1e-9, "{metric} {method}: {loss}");
+        }
+    }
+    let message = fit_error(&[path, "--k", "2", "--metric", "sqeuclidean"], None);
+    assert!(message.contains("not finite") && message.contains("rescale"), "{message}");
 }

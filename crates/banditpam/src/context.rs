@@ -49,12 +49,19 @@ impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
         }
     }
 
-    /// One block of dissimilarities, counted, after checking for cancellation.
+    /// One block of dissimilarities, counted, after checking for cancellation. A value that is
+    /// not finite (a metric overflowing `f64` on huge values) fails the fit: a search on it
+    /// would give arbitrary medoids and an infinite loss.
     pub fn block(&self, phase: Phase, cands: &[usize], refs: &[usize], out: &mut [f64]) -> Result<()> {
         self.check_interrupted()?;
-        self.data.block(cands, refs, out)?;
+        self.data.block_interruptible(cands, refs, out, &|| self.observer.keep_going())?;
         if !self.data.is_stored() {
-            self.counts[phase as usize].fetch_add((cands.len() * refs.len()) as u64, Ordering::Relaxed);
+            let width = refs.len();
+            self.counts[phase as usize].fetch_add((cands.len() * width) as u64, Ordering::Relaxed);
+            if let Some(pos) = out[..cands.len() * width].iter().position(|v| !v.is_finite()) {
+                let (from, to) = (cands[pos / width], refs[pos % width]);
+                return Err(Error::NonFiniteDissimilarity { from, to, value: out[pos] });
+            }
         }
         Ok(())
     }

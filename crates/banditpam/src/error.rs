@@ -65,8 +65,12 @@ pub enum Error {
         /// The value found.
         value: f64,
     },
-    /// A user dissimilarity function returned NaN or infinity.
-    #[error("the dissimilarity d({from}, {to}) = {value} is not finite")]
+    /// A dissimilarity came out NaN or infinite: returned by a user function, or a metric
+    /// whose value overflows `f64` (squared L2 of values near 1e160, say).
+    #[error(
+        "the dissimilarity d({from}, {to}) = {value} is not finite (a user function returned it, or the \
+         metric overflows float64 on values this large: rescale the data)"
+    )]
     NonFiniteDissimilarity {
         /// Index of the first object (the medoid side).
         from: usize,
@@ -75,19 +79,16 @@ pub enum Error {
         /// The value returned.
         value: f64,
     },
-    /// A user dissimilarity function failed.
-    #[error("the dissimilarity function failed on d({from}, {to}): {message}")]
-    DissimilarityFailed {
-        /// Index of the first object.
-        from: usize,
-        /// Index of the second object.
-        to: usize,
-        /// What the function reported.
-        message: String,
+    /// A parameter outside its range, named as the builder method that sets it.
+    #[error("{name} must be {expected}, got {value}")]
+    InvalidParameter {
+        /// The parameter: `k`, `batch_size`, `build_confidence`, `threads`, ...
+        name: &'static str,
+        /// What it must be, e.g. `">= 1"`.
+        expected: &'static str,
+        /// The value given.
+        value: String,
     },
-    /// k = 0.
-    #[error("the number of clusters k must be at least 1, got 0")]
-    ZeroClusters,
     /// More clusters than objects.
     #[error("the number of clusters k = {k} exceeds the number of objects n = {n}")]
     TooManyClusters {
@@ -97,43 +98,63 @@ pub enum Error {
         n: usize,
     },
     /// A metric name that is not known.
-    #[error("unknown metric {0:?}; expected one of l2, sqeuclidean, l1, lp:<p>, linf, cosine, correlation")]
+    #[error("unknown metric '{0}'; expected one of {names}", names = crate::MetricName::name_list())]
     UnknownMetric(String),
     /// An algorithm name that is not known.
-    #[error("unknown algorithm {0:?}; expected one of banditpam++, banditpam, pam, fastpam1, fasterpam")]
+    #[error("unknown method '{0}'; expected one of {names}", names = crate::Algorithm::name_list())]
     UnknownAlgorithm(String),
     /// The exponent of a Minkowski (Lp) distance is below 1 or not finite.
     #[error("the Minkowski exponent p must be a finite number >= 1, got {0}")]
     InvalidMinkowskiP(f64),
-    /// A bandit confidence that is negative or not finite.
-    #[error("{name} must be a finite number >= 0, got {value}")]
-    InvalidConfidence {
-        /// `build_confidence` or `swap_confidence`.
-        name: &'static str,
-        /// The value given.
-        value: f64,
-    },
-    /// A batch size of zero.
-    #[error("the batch size must be at least 1, got 0")]
-    ZeroBatchSize,
-    /// A sigma sample size of zero.
-    #[error("the sigma sample size must be at least 1, got 0")]
-    ZeroSigmaSample,
-    /// A OneBatchPAM batch of zero references.
-    #[error("onebatch_size must be at least 1")]
-    ZeroOneBatchSize,
     /// The distance cache was asked for without the fixed reference permutation it is indexed by.
     #[error("use_cache needs use_perm: the cache is indexed by position in the fixed reference permutation")]
     CacheNeedsPermutation,
-    /// A thread count of zero.
-    #[error("the number of threads must be at least 1, got 0")]
-    ZeroThreads,
+    /// More threads than the cap ([`crate::max_threads`]).
+    #[error("{threads} threads requested, but at most {max} are allowed (4 per available core)")]
+    TooManyThreads {
+        /// The count asked for.
+        threads: usize,
+        /// The cap.
+        max: usize,
+    },
     /// The thread pool could not be created.
     #[error("could not start the thread pool: {0}")]
     ThreadPool(String),
+    /// A dissimilarity too large for the `f32` matrix asked for.
+    #[error("the dissimilarity {value} does not fit a float32 matrix: ask for a float64 matrix or none")]
+    MatrixOverflow {
+        /// The value.
+        value: f64,
+    },
     /// Initial medoids given by the caller are not usable.
     #[error("invalid initial medoids: {0}")]
     InvalidInitialMedoids(String),
+    /// A buffer the fit needs is larger than its memory budget.
+    #[error(
+        "{what} needs {}, more than the memory budget of {}: raise the budget (Rust \
+         memory_budget, Python memory_budget=, CLI --memory) or choose a method that needs less",
+        crate::memory::human(*bytes), crate::memory::human(*budget)
+    )]
+    OverMemoryBudget {
+        /// The buffer, e.g. `"the OneBatchPAM block"`.
+        what: &'static str,
+        /// Its size in bytes.
+        bytes: usize,
+        /// The budget in bytes.
+        budget: usize,
+    },
+    /// The allocator refused a buffer the fit needs.
+    #[error(
+        "out of memory: could not allocate {} for {what}; lower the memory budget (Rust \
+         memory_budget, Python memory_budget=, CLI --memory), use fewer points, or choose a method that needs less",
+        crate::memory::human(*bytes)
+    )]
+    OutOfMemory {
+        /// The buffer.
+        what: &'static str,
+        /// Its size in bytes.
+        bytes: usize,
+    },
     /// An observer asked the fit to stop.
     #[error("the fit was interrupted")]
     Interrupted,

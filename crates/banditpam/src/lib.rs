@@ -17,17 +17,22 @@
 //! The crate is organised by concern: [`data`] (data sets and the [`Dissimilarity`] trait),
 //! `kernels` (the blocked SIMD/GEMM distance blocks), `algorithms` (one file per algorithm),
 //! `bandit` (the best-arm engine, the reference order and the distance cache),
-//! [`KMedoids`] (checked parameters), [`Clustering`] (results), [`Error`] (typed errors),
-//! [`Observer`] (progress and cancellation).
+//! [`KMedoids`] and [`CheckedKMedoids`] (parameters, checked once), the fit driver (`fit.rs`:
+//! the data-dependent checks and the memory budget), [`Clustering`] (results), [`Error`]
+//! (typed errors), [`Observer`] (progress and cancellation). The algorithms and the
+//! contract they keep are described in `docs/ALGORITHMS.md`.
 
 #![warn(missing_docs)]
 
+mod algorithm;
 mod algorithms;
 mod bandit;
 mod context;
 pub mod data;
 mod error;
+mod fit;
 mod kernels;
+mod memory;
 mod metric;
 mod observer;
 mod parallel;
@@ -36,10 +41,13 @@ mod result;
 mod scalar;
 mod state;
 
+pub use algorithm::Algorithm;
 pub use data::{levenshtein, DenseData, Dissimilarity, DistanceMatrix, Objects, Precomputed};
 pub use error::{Error, Result};
-pub use metric::Metric;
+pub use memory::{available_memory, default_budget};
+pub use metric::{Metric, MetricName};
 pub use observer::{Event, Observer, Silent};
-pub use params::{Algorithm, Init, KMedoids, MatrixPrecision};
+pub use parallel::{max_threads, MAX_THREADS_PER_CORE};
+pub use params::{CheckedKMedoids, Init, KMedoids, MatrixPrecision, Precompute};
 pub use result::{Clustering, PhaseCounts, PhaseSeconds};
 pub use scalar::Scalar;

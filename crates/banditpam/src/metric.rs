@@ -32,6 +32,12 @@ pub enum Metric {
 }
 
 impl Metric {
+    /// Whether the kernels compute this metric from dot products (L2, squared L2, cosine,
+    /// correlation) rather than pair by pair.
+    pub(crate) fn has_product_form(self) -> bool {
+        matches!(self, Metric::L2 | Metric::SquaredL2 | Metric::Cosine | Metric::Correlation)
+    }
+
     /// Check the metric's parameter (the Minkowski exponent).
     pub fn validate(self) -> Result<Self> {
         match self {
@@ -45,13 +51,27 @@ impl Metric {
     pub fn distance<T: crate::Scalar>(self, x: &[T], y: &[T]) -> f64 {
         debug_assert_eq!(x.len(), y.len());
         let pairs = x.iter().zip(y).map(|(a, b)| (a.to_f64(), b.to_f64()));
+        let largest = pairs.clone().map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+        // Norms as `m (sum (|x - y| / m)^p)^(1/p)`, m the largest difference: no overflow or
+        // underflow for very large or small values, or large p.
+        let scaled_norm = |p: f64| {
+            if largest == 0.0 {
+                return 0.0;
+            }
+            largest * pairs.clone().map(|(a, b)| ((a - b).abs() / largest).powf(p)).sum::<f64>().powf(1.0 / p)
+        };
         match self {
-            Metric::L2 => pairs.map(|(a, b)| (a - b) * (a - b)).sum::<f64>().sqrt(),
+            Metric::L2 => scaled_norm(2.0),
             Metric::SquaredL2 => pairs.map(|(a, b)| (a - b) * (a - b)).sum(),
             Metric::L1 => pairs.map(|(a, b)| (a - b).abs()).sum(),
-            Metric::Lp(p) => pairs.map(|(a, b)| (a - b).abs().powf(p)).sum::<f64>().powf(1.0 / p),
-            Metric::LInf => pairs.map(|(a, b)| (a - b).abs()).fold(0.0, f64::max),
-            Metric::Cosine => cosine_of(pairs),
+            Metric::Lp(p) => scaled_norm(p),
+            Metric::LInf => largest,
+            Metric::Cosine => {
+                // Cosine does not change when either vector is scaled.
+                let mx = x.iter().fold(0.0f64, |m, v| m.max(v.to_f64().abs())).max(f64::MIN_POSITIVE);
+                let my = y.iter().fold(0.0f64, |m, v| m.max(v.to_f64().abs())).max(f64::MIN_POSITIVE);
+                cosine_of(pairs.map(|(a, b)| (a / mx, b / my)))
+            }
             Metric::Correlation => {
                 let len = x.len().max(1) as f64;
                 let mx = x.iter().map(|v| v.to_f64()).sum::<f64>() / len;
@@ -83,30 +103,105 @@ pub(crate) fn cosine_from_parts(dot: f64, norm_x: f64, norm_y: f64) -> f64 {
     }
 }
 
+/// What a dissimilarity name given by a user (a CLI option, a Python argument) denotes: a
+/// metric on dense vectors, a precomputed matrix, or the edit distance between strings. The
+/// command-line tool and the Python binding both parse names here, so they accept the same ones.
+///
+/// ```
+/// use banditpam::{Metric, MetricName};
+/// assert_eq!(MetricName::parse("cityblock", None).unwrap(), MetricName::Dense(Metric::L1));
+/// assert_eq!(MetricName::parse("minkowski", Some(3.0)).unwrap(), MetricName::Dense(Metric::Lp(3.0)));
+/// assert_eq!(MetricName::parse("lp:3", None).unwrap(), MetricName::Dense(Metric::Lp(3.0)));
+/// assert_eq!(MetricName::parse("precomputed", None).unwrap(), MetricName::Precomputed);
+/// assert!(MetricName::parse("hamming", None).is_err());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MetricName {
+    /// A metric on dense vectors.
+    Dense(Metric),
+    /// The data is an n x n dissimilarity matrix, `D[m][x] = d(m, x)`.
+    Precomputed,
+    /// The data is a list of strings, compared by [`crate::levenshtein`].
+    Levenshtein,
+}
+
+/// What each name (lower case) means; `None` marks "minkowski", whose exponent comes apart.
+const NAMES: &[(&str, Option<MetricName>)] = &[
+    ("euclidean", Some(MetricName::Dense(Metric::L2))),
+    ("l2", Some(MetricName::Dense(Metric::L2))),
+    ("sqeuclidean", Some(MetricName::Dense(Metric::SquaredL2))),
+    ("sql2", Some(MetricName::Dense(Metric::SquaredL2))),
+    ("squared_l2", Some(MetricName::Dense(Metric::SquaredL2))),
+    ("manhattan", Some(MetricName::Dense(Metric::L1))),
+    ("cityblock", Some(MetricName::Dense(Metric::L1))),
+    ("l1", Some(MetricName::Dense(Metric::L1))),
+    ("chebyshev", Some(MetricName::Dense(Metric::LInf))),
+    ("linf", Some(MetricName::Dense(Metric::LInf))),
+    ("inf", Some(MetricName::Dense(Metric::LInf))),
+    ("minkowski", None),
+    ("cosine", Some(MetricName::Dense(Metric::Cosine))),
+    ("cos", Some(MetricName::Dense(Metric::Cosine))),
+    ("correlation", Some(MetricName::Dense(Metric::Correlation))),
+    ("precomputed", Some(MetricName::Precomputed)),
+    ("levenshtein", Some(MetricName::Levenshtein)),
+];
+
+impl MetricName {
+    /// Parse `name` (case-insensitive): any of [`MetricName::names`], or `lp:<p>` /
+    /// `minkowski:<p>`. `p` is the Minkowski exponent for a bare `"minkowski"` (default 2);
+    /// other metrics ignore it, as scikit-learn does.
+    ///
+    /// Errors: [`Error::UnknownMetric`], [`Error::InvalidMinkowskiP`].
+    pub fn parse(name: &str, p: Option<f64>) -> Result<Self> {
+        let lower = name.trim().to_ascii_lowercase();
+        let unknown = || Error::UnknownMetric(name.to_string());
+        let parsed = match NAMES.iter().find(|(n, _)| *n == lower) {
+            Some((_, Some(named))) => *named,
+            Some((_, None)) => MetricName::Dense(Metric::Lp(p.unwrap_or(2.0))),
+            None => {
+                let exponent =
+                    lower.strip_prefix("lp:").or_else(|| lower.strip_prefix("minkowski:")).ok_or_else(unknown)?;
+                MetricName::Dense(Metric::Lp(exponent.parse().map_err(|_| unknown())?))
+            }
+        };
+        if let MetricName::Dense(metric) = parsed {
+            metric.validate()?;
+        }
+        Ok(parsed)
+    }
+
+    /// Every accepted name (besides `lp:<p>`), in the order they are listed to users.
+    pub fn names() -> Vec<&'static str> {
+        NAMES.iter().map(|(n, _)| *n).collect()
+    }
+
+    /// [`MetricName::names`] comma-separated, with the `lp:<p>` form: for messages.
+    pub fn name_list() -> String {
+        let mut names = MetricName::names();
+        names.push("lp:<p>");
+        names.join(", ")
+    }
+}
+
+impl fmt::Display for MetricName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MetricName::Dense(metric) => metric.fmt(f),
+            MetricName::Precomputed => f.write_str("precomputed"),
+            MetricName::Levenshtein => f.write_str("levenshtein"),
+        }
+    }
+}
+
 impl FromStr for Metric {
     type Err = Error;
 
-    /// Parse a metric name: `l2`/`euclidean`, `sqeuclidean`/`sql2`, `l1`/`manhattan`/`cityblock`,
-    /// `lp:<p>`/`minkowski:<p>`, `linf`/`chebyshev`/`inf`, `cosine`/`cos`, `correlation`.
+    /// A metric on dense vectors by name (see [`MetricName::parse`]; "minkowski" means p = 2).
     fn from_str(name: &str) -> Result<Self> {
-        let lower = name.trim().to_ascii_lowercase();
-        let metric = match lower.as_str() {
-            "l2" | "euclidean" => Metric::L2,
-            "sqeuclidean" | "sql2" | "squared_l2" => Metric::SquaredL2,
-            "l1" | "manhattan" | "cityblock" => Metric::L1,
-            "linf" | "chebyshev" | "inf" => Metric::LInf,
-            "cosine" | "cos" => Metric::Cosine,
-            "correlation" => Metric::Correlation,
-            other => {
-                let p = other
-                    .strip_prefix("lp:")
-                    .or_else(|| other.strip_prefix("minkowski:"))
-                    .ok_or_else(|| Error::UnknownMetric(name.to_string()))?;
-                let p: f64 = p.parse().map_err(|_| Error::UnknownMetric(name.to_string()))?;
-                Metric::Lp(p)
-            }
-        };
-        metric.validate()
+        match MetricName::parse(name, None)? {
+            MetricName::Dense(metric) => Ok(metric),
+            MetricName::Precomputed | MetricName::Levenshtein => Err(Error::UnknownMetric(name.to_string())),
+        }
     }
 }
 
@@ -138,6 +233,13 @@ mod tests {
         assert!(matches!("hamming".parse::<Metric>(), Err(Error::UnknownMetric(_))));
         assert!(matches!("lp:0.5".parse::<Metric>(), Err(Error::InvalidMinkowskiP(_))));
         assert!(matches!("lp:x".parse::<Metric>(), Err(Error::UnknownMetric(_))));
+        assert!(matches!("levenshtein".parse::<Metric>(), Err(Error::UnknownMetric(_))));
+        assert_eq!(MetricName::parse("Levenshtein", None).unwrap(), MetricName::Levenshtein);
+        assert!(matches!(MetricName::parse("minkowski", Some(0.5)), Err(Error::InvalidMinkowskiP(_))));
+        for name in MetricName::names() {
+            let parsed = MetricName::parse(name, None).unwrap();
+            assert_eq!(MetricName::parse(&parsed.to_string(), None).unwrap(), parsed, "{name}");
+        }
         for m in [
             Metric::L2,
             Metric::SquaredL2,

@@ -1,90 +1,23 @@
-//! The checked entry point: [`KMedoids`] parameters and `fit`.
+//! Parameters: the [`KMedoids`] builder, and [`CheckedKMedoids`], the value `check` returns
+//! with every rule verified and every default resolved. Only the checked value fits (see
+//! `fit.rs`); [`KMedoids::fit`] checks first.
 
-use std::fmt;
-use std::str::FromStr;
-use std::time::Instant;
-
-use rand::SeedableRng;
-
-use crate::algorithms::{banditpam, build, fasterpam, fastpam1, onebatch, pam};
-use crate::bandit::{BanditSettings, References};
-use crate::context::{Context, Phase};
-use crate::data::{Dissimilarity, DistanceMatrix};
+use crate::algorithm::{Algorithm, InitKind};
 use crate::error::{Error, Result};
-use crate::observer::{Event, Observer, Silent};
-use crate::parallel::with_pool;
-use crate::result::{Clustering, PhaseSeconds};
-use crate::scalar::Scalar;
-use crate::state::Assignment;
-
-/// Which k-medoids algorithm to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Algorithm {
-    /// BanditPAM++: BanditPAM with virtual arms and the permutation-invariant distance cache.
-    #[default]
-    BanditPamPlusPlus,
-    /// BanditPAM (original): a new random reference order every step, no cache.
-    BanditPam,
-    /// PAM: BUILD, then the best swap per step, each evaluated on its own (O(k n^2) per step).
-    Pam,
-    /// FastPAM1: PAM's answer with O(n^2) per swap step.
-    FastPam1,
-    /// FasterPAM: eager swaps; a local optimum of the loss, not always PAM's.
-    FasterPam,
-    /// OneBatchPAM: eager swaps judged on one random batch of about `100 ln(n k)` objects;
-    /// O(n m) distances, an approximate answer whose loss is close to PAM's.
-    OneBatchPam,
-    /// OneBatchPAM, then BanditPAM++ SWAP steps, each verified exactly, until no swap lowers
-    /// the true loss: a local optimum of the true objective, from a cheap start.
-    OneBatchSwap,
-}
-
-impl FromStr for Algorithm {
-    type Err = Error;
-
-    /// `banditpam++` (or `banditpam_pp`), `banditpam` (or `banditpam_orig`), `pam`, `fastpam1`,
-    /// `fasterpam`, `onebatch`, `onebatch+swap` (case-insensitive).
-    fn from_str(name: &str) -> Result<Self> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "banditpam++" | "banditpam_pp" | "banditpampp" => Ok(Algorithm::BanditPamPlusPlus),
-            "banditpam" | "banditpam_orig" => Ok(Algorithm::BanditPam),
-            "pam" => Ok(Algorithm::Pam),
-            "fastpam1" => Ok(Algorithm::FastPam1),
-            "fasterpam" => Ok(Algorithm::FasterPam),
-            "onebatch" | "onebatchpam" => Ok(Algorithm::OneBatchPam),
-            "onebatch+swap" | "onebatch_swap" => Ok(Algorithm::OneBatchSwap),
-            _ => Err(Error::UnknownAlgorithm(name.to_string())),
-        }
-    }
-}
-
-impl fmt::Display for Algorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Algorithm::BanditPamPlusPlus => "banditpam++",
-            Algorithm::BanditPam => "banditpam",
-            Algorithm::Pam => "pam",
-            Algorithm::FastPam1 => "fastpam1",
-            Algorithm::FasterPam => "fasterpam",
-            Algorithm::OneBatchPam => "onebatch",
-            Algorithm::OneBatchSwap => "onebatch+swap",
-        })
-    }
-}
 
 /// How the search starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Init {
-    /// PAM's greedy BUILD (the default for PAM and FastPAM1).
+    /// PAM's greedy BUILD (the default for PAM, FastPAM1 and the bandit methods; the bandit
+    /// methods run it as a best-arm search).
     Build,
-    /// k distinct objects drawn with the seed (the default for FasterPAM).
+    /// k distinct objects drawn with the seed (the default for FasterPAM and OneBatchPAM).
     Random,
     /// These medoids.
     Medoids(Vec<usize>),
 }
 
-/// Precision of the n x n matrix built when [`KMedoids::precompute`] asks for one.
+/// Precision of an n x n matrix of all dissimilarities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatrixPrecision {
     /// `f32`: half the memory; the search sees rounded values, reported losses stay exact.
@@ -93,7 +26,32 @@ pub enum MatrixPrecision {
     Double,
 }
 
-/// k-medoids parameters; `fit` checks them against the data.
+/// Whether to build the n x n matrix of all dissimilarities before the search.
+///
+/// `Option<MatrixPrecision>` converts: `None` is [`Precompute::Never`], `Some(p)` is
+/// [`Precompute::Always`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Precompute {
+    /// The default: for the algorithms that read every pair many times (PAM, FastPAM1,
+    /// FasterPAM), an `f64` matrix when it fits the memory budget, else an `f32` one when that
+    /// fits (and no distance overflows `f32`); no matrix otherwise, nor when the data is a
+    /// stored matrix already.
+    #[default]
+    Auto,
+    /// Never: distances are computed as the search asks for them.
+    Never,
+    /// Always, in this precision, whatever the algorithm.
+    Always(MatrixPrecision),
+}
+
+impl From<Option<MatrixPrecision>> for Precompute {
+    fn from(precision: Option<MatrixPrecision>) -> Self {
+        precision.map_or(Precompute::Never, Precompute::Always)
+    }
+}
+
+/// k-medoids parameters, set with builder methods and checked by [`KMedoids::check`] (or by
+/// [`KMedoids::fit`], which checks first).
 ///
 /// ```
 /// use banditpam::{Algorithm, DenseData, KMedoids, Metric};
@@ -112,7 +70,8 @@ pub struct KMedoids {
     init: Option<Init>,
     seed: u64,
     threads: Option<usize>,
-    precompute: Option<MatrixPrecision>,
+    precompute: Precompute,
+    memory_budget: Option<usize>,
     build_confidence: f64,
     swap_confidence: f64,
     batch_size: usize,
@@ -123,22 +82,10 @@ pub struct KMedoids {
     onebatch_size: Option<usize>,
 }
 
-/// The smallest default sigma sample (see [`KMedoids::sigma_sample`]).
-const MIN_SIGMA_SAMPLE: usize = 100;
-
-/// Floors of the bandit sigmas, as shares of the step's median sigma. BUILD's late steps have
-/// mostly-zero terms, whose sample spread can be far too small (SPEC 9); SWAP's terms are
-/// rarely zero, and a floor there only keeps near-tied arms alive (measured: 1.6x slower at
-/// MNIST n = 10,000 with the same answers).
-const BUILD_SIGMA_FLOOR: f64 = 1.0;
-const SWAP_SIGMA_FLOOR: f64 = 0.0;
-
-/// Memory the default BanditPAM++ cache may take: n x width `f32` values.
-const CACHE_BUDGET_BYTES: usize = 1 << 30;
-
 impl KMedoids {
-    /// `k` medoids with BanditPAM++, `max_iter = 100`, seed 0, all cores, no matrix; bandit
-    /// confidences 3 (BUILD) and 5 (SWAP), batches of 100 references, the default cache.
+    /// `k` medoids with BanditPAM++, `max_iter = 100`, seed 0, all cores, the automatic matrix
+    /// choice and memory budget; bandit confidences 3 (BUILD) and 5 (SWAP), batches of 100
+    /// references, the default cache.
     pub fn new(k: usize) -> Self {
         KMedoids {
             k,
@@ -147,7 +94,8 @@ impl KMedoids {
             init: None,
             seed: 0,
             threads: None,
-            precompute: None,
+            precompute: Precompute::Auto,
+            memory_budget: None,
             build_confidence: 3.0,
             swap_confidence: 5.0,
             batch_size: 100,
@@ -157,6 +105,12 @@ impl KMedoids {
             cache_width: None,
             onebatch_size: None,
         }
+    }
+
+    /// The number of medoids.
+    pub fn k(mut self, k: usize) -> Self {
+        self.k = k;
+        self
     }
 
     /// BanditPAM: the `confidence` of BUILD's radius `sigma * sqrt((confidence + ln n) / T)`.
@@ -220,13 +174,13 @@ impl KMedoids {
         self
     }
 
-    /// At most this many swap steps (for FasterPAM: passes over the candidates).
+    /// At most this many swap steps (for FasterPAM and OneBatchPAM: passes over the candidates).
     pub fn max_iter(mut self, max_iter: usize) -> Self {
         self.max_iter = max_iter;
         self
     }
 
-    /// How to start (default: BUILD, or random for FasterPAM).
+    /// How to start (default: BUILD, or random medoids for FasterPAM and OneBatchPAM).
     pub fn init(mut self, init: Init) -> Self {
         self.init = Some(init);
         self
@@ -244,204 +198,198 @@ impl KMedoids {
         self
     }
 
-    /// Build the n x n matrix once with the fast kernels and run on it (O(n^2) memory).
-    pub fn precompute(mut self, precision: Option<MatrixPrecision>) -> Self {
-        self.precompute = precision;
+    /// Whether to build the n x n matrix first (default [`Precompute::Auto`]); also takes
+    /// `Option<MatrixPrecision>`.
+    pub fn precompute(mut self, precompute: impl Into<Precompute>) -> Self {
+        self.precompute = precompute.into();
         self
     }
 
+    /// Bytes the large buffers of a fit may take (a matrix, the cache, OneBatchPAM's block);
+    /// `None`: the default memory budget of the machine.
+    pub fn memory_budget(mut self, bytes: Option<usize>) -> Self {
+        self.memory_budget = bytes;
+        self
+    }
+
+    /// Check every rule that does not depend on the data and resolve the defaults.
+    ///
+    /// Errors: [`Error::InvalidParameter`] naming the parameter, [`Error::TooManyThreads`],
+    /// [`Error::CacheNeedsPermutation`],
+    /// [`Error::InvalidInitialMedoids`] (a repeated index or a count other than k).
+    ///
+    /// ```
+    /// use banditpam::{Error, KMedoids};
+    /// let checked = KMedoids::new(3).check().unwrap();
+    /// assert_eq!(checked.k(), 3);
+    /// let e = KMedoids::new(3).batch_size(0).check().unwrap_err();
+    /// assert!(matches!(e, Error::InvalidParameter { name: "batch_size", .. }));
+    /// ```
+    pub fn check(&self) -> Result<CheckedKMedoids> {
+        let at_least_one = |name: &'static str, value: usize| {
+            if value == 0 {
+                Err(Error::InvalidParameter { name, expected: ">= 1", value: "0".into() })
+            } else {
+                Ok(value)
+            }
+        };
+        let k = at_least_one("k", self.k)?;
+        for (name, value) in [("build_confidence", self.build_confidence), ("swap_confidence", self.swap_confidence)] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(Error::InvalidParameter {
+                    name,
+                    expected: "a finite number >= 0",
+                    value: value.to_string(),
+                });
+            }
+        }
+        let batch_size = at_least_one("batch_size", self.batch_size)?;
+        let sigma_sample = self.sigma_sample.map(|s| at_least_one("sigma_sample", s)).transpose()?;
+        let onebatch_size = self.onebatch_size.map(|s| at_least_one("onebatch_size", s)).transpose()?;
+        let threads = self.threads.map(crate::parallel::check_threads).transpose()?;
+        let memory_budget = self.memory_budget.map(|b| at_least_one("memory_budget", b)).transpose()?;
+        let fixed_order = self.use_perm.unwrap_or(self.algorithm.default_fixed_order());
+        let samples = self.algorithm.samples_references();
+        // The cache is indexed by permutation position, so it is on by default only with a fixed order.
+        let cached = samples && self.use_cache.unwrap_or(fixed_order && self.algorithm != Algorithm::BanditPam);
+        if self.use_cache == Some(true) && !fixed_order {
+            return Err(Error::CacheNeedsPermutation);
+        }
+        let init = match &self.init {
+            Some(Init::Medoids(medoids)) => {
+                check_distinct(medoids, k)?;
+                Init::Medoids(medoids.clone())
+            }
+            Some(init) => init.clone(),
+            None => match self.algorithm.default_init() {
+                InitKind::Build => Init::Build,
+                InitKind::Random => Init::Random,
+            },
+        };
+        Ok(CheckedKMedoids {
+            k,
+            algorithm: self.algorithm,
+            max_iter: self.max_iter,
+            init,
+            seed: self.seed,
+            threads,
+            precompute: self.precompute,
+            memory_budget,
+            bandit: BanditParams {
+                build_confidence: self.build_confidence,
+                swap_confidence: self.swap_confidence,
+                batch_size,
+                sigma_sample,
+                fixed_order,
+                cache_width: if cached { self.cache_width } else { Some(0) },
+            },
+            onebatch_size,
+        })
+    }
+}
+
+/// Parameters that passed [`KMedoids::check`]: every rule that does not depend on the data
+/// holds and every default is resolved. The rules that do (k <= n, initial medoids in range,
+/// what fits in memory) are checked once per fit, in the fit driver.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedKMedoids {
+    pub(crate) k: usize,
+    pub(crate) algorithm: Algorithm,
+    pub(crate) max_iter: usize,
+    pub(crate) init: Init,
+    pub(crate) seed: u64,
+    pub(crate) threads: Option<usize>,
+    pub(crate) precompute: Precompute,
+    pub(crate) memory_budget: Option<usize>,
+    pub(crate) bandit: BanditParams,
+    pub(crate) onebatch_size: Option<usize>,
+}
+
+/// The bandit engine's parameters, defaults resolved except those that depend on n.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct BanditParams {
+    pub build_confidence: f64,
+    pub swap_confidence: f64,
+    pub batch_size: usize,
+    /// `None`: from n (see [`KMedoids::sigma_sample`]).
+    pub sigma_sample: Option<usize>,
+    /// One reference order for the whole fit.
+    pub fixed_order: bool,
+    /// Cached references per object: `Some(0)` for no cache, `None` for the budget's default.
+    pub cache_width: Option<usize>,
+}
+
+impl CheckedKMedoids {
     /// The number of medoids.
     pub fn k(&self) -> usize {
         self.k
     }
 
-    /// Cluster `data`.
-    pub fn fit<D: Dissimilarity + ?Sized>(&self, data: &D) -> Result<Clustering> {
-        self.fit_with_observer(data, &Silent)
+    /// The algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.algorithm
     }
 
-    /// Cluster `data`, reporting progress to `observer`, which may stop the fit.
-    pub fn fit_with_observer<D: Dissimilarity + ?Sized>(
-        &self,
-        data: &D,
-        observer: &dyn Observer,
-    ) -> Result<Clustering> {
-        let n = data.len();
-        if n == 0 {
-            return Err(Error::EmptyData);
-        }
-        if self.k == 0 {
-            return Err(Error::ZeroClusters);
-        }
-        if self.k > n {
-            return Err(Error::TooManyClusters { k: self.k, n });
-        }
-        if let Some(Init::Medoids(m)) = &self.init {
-            check_initial_medoids(m, self.k, n)?;
-        }
-        for (name, value) in [("build_confidence", self.build_confidence), ("swap_confidence", self.swap_confidence)] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(Error::InvalidConfidence { name, value });
-            }
-        }
-        if self.batch_size == 0 {
-            return Err(Error::ZeroBatchSize);
-        }
-        if self.sigma_sample == Some(0) {
-            return Err(Error::ZeroSigmaSample);
-        }
-        if self.onebatch_size == Some(0) {
-            return Err(Error::ZeroOneBatchSize);
-        }
-        if self.use_cache == Some(true) && !self.fixed_order() {
-            return Err(Error::CacheNeedsPermutation);
-        }
-        with_pool(self.threads, || self.fit_in_pool(data, observer))?
+    /// How the search starts, the default resolved for the algorithm.
+    pub fn init(&self) -> &Init {
+        &self.init
     }
 
-    fn fit_in_pool<D: Dissimilarity + ?Sized>(&self, data: &D, observer: &dyn Observer) -> Result<Clustering> {
-        let started = Instant::now();
-        let ctx = Context::new(data, observer);
-        let (mut seconds, state, build_medoids, build_loss, swaps, converged) = match self.precompute {
-            None => self.search(&ctx)?,
-            Some(precision) => {
-                ctx.report(Event::MatrixStarted { n: data.len() });
-                match precision {
-                    MatrixPrecision::Single => self.search_on_matrix::<f32, D>(&ctx)?,
-                    MatrixPrecision::Double => self.search_on_matrix::<f64, D>(&ctx)?,
-                }
-            }
-        };
-        let loss = state.loss();
-        seconds.other = (started.elapsed().as_secs_f64() - seconds.build - seconds.swap).max(0.0);
-        Ok(Clustering {
-            labels: state.nearest.clone(),
-            average_loss: loss / data.len() as f64,
-            medoids: state.medoids,
-            build_medoids,
-            loss,
-            build_loss,
-            swaps,
-            converged,
-            distance_evaluations: ctx.counts(),
-            cache_hits: ctx.cache_hits(),
-            seconds,
-        })
-    }
-
-    /// Build the matrix, search on it, and recompute the losses exactly from the data.
-    fn search_on_matrix<S: Scalar, D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Found> {
-        let matrix = DistanceMatrix::<S>::build_with(ctx.n(), |c, r, out| ctx.block(Phase::Other, c, r, out))?;
-        let (seconds, state, build_medoids, _, swaps, converged) = self.search(&Context::new(&matrix, ctx.observer))?;
-        let build_loss = Assignment::from_medoids(ctx, Phase::Other, &build_medoids)?.loss();
-        let state = Assignment::from_medoids(ctx, Phase::Other, &state.medoids)?;
-        Ok((seconds, state, build_medoids, build_loss, swaps, converged))
-    }
-
-    /// Initialise and swap on `ctx`'s data.
-    fn search<D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Found> {
-        let mut seconds = PhaseSeconds::default();
-        let clock = Instant::now();
-        let default_init = match self.algorithm {
-            Algorithm::FasterPam | Algorithm::OneBatchPam | Algorithm::OneBatchSwap => Init::Random,
-            _ => Init::Build,
-        };
-        let bandit = matches!(self.algorithm, Algorithm::BanditPam | Algorithm::BanditPamPlusPlus);
-        let mut refs = self.references(ctx.n());
-        let mut state = match self.init.as_ref().unwrap_or(&default_init) {
-            Init::Build if bandit => banditpam::build(ctx, &mut refs, self.k, self.settings(ctx.n(), true))?,
-            Init::Build => build::build(ctx, self.k)?,
-            Init::Random => {
-                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed);
-                let medoids = rand::seq::index::sample(&mut rng, ctx.n(), self.k).into_vec();
-                Assignment::from_medoids(ctx, Phase::Build, &medoids)?
-            }
-            Init::Medoids(m) => Assignment::from_medoids(ctx, Phase::Build, m)?,
-        };
-        let build_medoids = state.medoids.clone();
-        let build_loss = state.loss();
-        seconds.build = clock.elapsed().as_secs_f64();
-        let clock = Instant::now();
-        let (swaps, converged) = match self.algorithm {
-            Algorithm::Pam => pam::swap(ctx, &mut state, self.max_iter)?,
-            Algorithm::FastPam1 => fastpam1::swap(ctx, &mut state, self.max_iter)?,
-            Algorithm::FasterPam => fasterpam::swap(ctx, &mut state, self.max_iter)?,
-            Algorithm::OneBatchPam | Algorithm::OneBatchSwap => {
-                let m = self.onebatch_size.unwrap_or_else(|| onebatch::default_batch_size(ctx.n(), self.k));
-                let (medoids, swaps, converged) = onebatch::search(ctx, &state.medoids, m, self.seed, self.max_iter)?;
-                state = Assignment::from_medoids(ctx, Phase::Other, &medoids)?;
-                let (iteration, loss) = (1, state.loss());
-                let distance_evaluations = ctx.counts().total();
-                ctx.report(Event::SwapStep { iteration, swaps, loss, distance_evaluations });
-                if self.algorithm == Algorithm::OneBatchPam {
-                    (swaps, converged)
-                } else {
-                    let settings = self.settings(ctx.n(), false);
-                    let (more, converged) = banditpam::swap(ctx, &mut refs, &mut state, self.max_iter, settings)?;
-                    (swaps + more, converged)
-                }
-            }
-            Algorithm::BanditPam | Algorithm::BanditPamPlusPlus => {
-                banditpam::swap(ctx, &mut refs, &mut state, self.max_iter, self.settings(ctx.n(), false))?
-            }
-        };
-        seconds.swap = clock.elapsed().as_secs_f64();
-        Ok((seconds, state, build_medoids, build_loss, swaps, converged))
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 }
 
-impl KMedoids {
-    fn fixed_order(&self) -> bool {
-        self.use_perm.unwrap_or(self.algorithm != Algorithm::BanditPam)
-    }
-
-    /// The reference order and cache of a bandit fit (unused by the exact algorithms).
-    fn references(&self, n: usize) -> References {
-        let bandit =
-            matches!(self.algorithm, Algorithm::BanditPam | Algorithm::BanditPamPlusPlus | Algorithm::OneBatchSwap);
-        let cached = bandit && self.use_cache.unwrap_or(self.algorithm != Algorithm::BanditPam);
-        let width = if cached {
-            let budget = CACHE_BUDGET_BYTES / (n.max(1) * std::mem::size_of::<f32>());
-            let width = self.cache_width.unwrap_or(budget).min(n);
-            // Whole batches, so a cached prefix covers a batch fully or not at all.
-            if width == n {
-                n
-            } else {
-                width / self.batch_size * self.batch_size
-            }
-        } else {
-            0
-        };
-        let rng = rand_chacha::ChaCha8Rng::seed_from_u64(self.seed);
-        References::new(if bandit { n } else { 0 }, self.fixed_order(), width, rng)
-    }
-
-    fn settings(&self, n: usize, build: bool) -> BanditSettings {
-        let sample = self.sigma_sample.unwrap_or((n / 4).clamp(n.min(MIN_SIGMA_SAMPLE), 1000));
-        BanditSettings {
-            confidence: if build { self.build_confidence } else { self.swap_confidence },
-            batch_size: self.batch_size,
-            sigma_sample: sample.div_ceil(self.batch_size).max(1) * self.batch_size,
-            sigma_floor: if build { BUILD_SIGMA_FLOOR } else { SWAP_SIGMA_FLOOR },
-        }
-    }
-}
-
-/// What one search found: times, final state, BUILD medoids and loss, swaps, convergence.
-type Found = (PhaseSeconds, Assignment, Vec<usize>, f64, usize, bool);
-
-fn check_initial_medoids(medoids: &[usize], k: usize, n: usize) -> Result<()> {
+/// Initial medoids: k of them, none twice (their range is checked against n when fitting).
+fn check_distinct(medoids: &[usize], k: usize) -> Result<()> {
     if medoids.len() != k {
         return Err(Error::InvalidInitialMedoids(format!("{} medoids given for k = {k}", medoids.len())));
     }
-    let mut seen = vec![false; n];
-    for &m in medoids {
-        if m >= n {
-            return Err(Error::InvalidInitialMedoids(format!("index {m} is out of range for n = {n}")));
-        }
-        if std::mem::replace(&mut seen[m], true) {
-            return Err(Error::InvalidInitialMedoids(format!("index {m} appears twice")));
-        }
+    let mut sorted = medoids.to_vec();
+    sorted.sort_unstable();
+    match sorted.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(Error::InvalidInitialMedoids(format!("index {} appears twice", w[0]))),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_resolved_once_per_algorithm() {
+        let checked = |a: Algorithm| KMedoids::new(2).algorithm(a).check().unwrap();
+        let plus = checked(Algorithm::BanditPamPlusPlus);
+        assert!(plus.bandit.fixed_order && plus.bandit.cache_width.is_none() && plus.init == Init::Build);
+        let orig = checked(Algorithm::BanditPam);
+        assert!(!orig.bandit.fixed_order && orig.bandit.cache_width == Some(0));
+        assert_eq!(checked(Algorithm::FasterPam).init, Init::Random);
+        assert_eq!(checked(Algorithm::OneBatchSwap).init, Init::Random);
+        assert_eq!(checked(Algorithm::OneBatchSwap).bandit.cache_width, None);
+        assert_eq!(checked(Algorithm::Pam).bandit.cache_width, Some(0));
+        let unordered = KMedoids::new(2).use_perm(Some(false)).check().unwrap();
+        assert!(!unordered.bandit.fixed_order && unordered.bandit.cache_width == Some(0));
+    }
+
+    #[test]
+    fn every_rule_names_its_parameter() {
+        let name = |model: KMedoids| match model.check().unwrap_err() {
+            Error::InvalidParameter { name, .. } => name,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(name(KMedoids::new(0)), "k");
+        assert_eq!(name(KMedoids::new(2).batch_size(0)), "batch_size");
+        assert_eq!(name(KMedoids::new(2).sigma_sample(Some(0))), "sigma_sample");
+        assert_eq!(name(KMedoids::new(2).onebatch_size(Some(0))), "onebatch_size");
+        assert_eq!(name(KMedoids::new(2).threads(Some(0))), "threads");
+        assert_eq!(name(KMedoids::new(2).memory_budget(Some(0))), "memory_budget");
+        assert_eq!(name(KMedoids::new(2).build_confidence(-1.0)), "build_confidence");
+        assert_eq!(name(KMedoids::new(2).swap_confidence(f64::NAN)), "swap_confidence");
+        let e = KMedoids::new(2).use_perm(Some(false)).use_cache(Some(true)).check().unwrap_err();
+        assert_eq!(e, Error::CacheNeedsPermutation);
+        let e = KMedoids::new(2).init(Init::Medoids(vec![3, 3])).check().unwrap_err();
+        assert!(matches!(e, Error::InvalidInitialMedoids(m) if m.contains("twice")));
+    }
 }

@@ -1,5 +1,8 @@
 //! What a fit returns.
 
+use crate::algorithm::Algorithm;
+use crate::params::MatrixPrecision;
+
 /// A count per phase of a fit.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -44,6 +47,12 @@ impl PhaseSeconds {
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Clustering {
+    /// The algorithm that ran.
+    #[cfg_attr(feature = "serde", serde(rename = "method", serialize_with = "as_name"))]
+    pub algorithm: Algorithm,
+    /// The precision of the n x n matrix the search ran on, if one was built.
+    #[cfg_attr(feature = "serde", serde(serialize_with = "as_dtype"))]
+    pub matrix: Option<MatrixPrecision>,
     /// The final medoids (object indices), in medoid-position order.
     pub medoids: Vec<usize>,
     /// The medoids at the end of BUILD (or the initial medoids), in the order they were chosen.
@@ -76,5 +85,20 @@ impl Clustering {
         let mut m = self.medoids.clone();
         m.sort_unstable();
         m
+    }
+}
+
+#[cfg(feature = "serde")]
+fn as_name<S: serde::Serializer>(algorithm: &Algorithm, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(algorithm.name())
+}
+
+/// `"float32"`, `"float64"` or `null`.
+#[cfg(feature = "serde")]
+fn as_dtype<S: serde::Serializer>(matrix: &Option<MatrixPrecision>, serializer: S) -> Result<S::Ok, S::Error> {
+    match matrix {
+        Some(MatrixPrecision::Single) => serializer.serialize_str("float32"),
+        Some(MatrixPrecision::Double) => serializer.serialize_str("float64"),
+        None => serializer.serialize_none(),
     }
 }

@@ -105,3 +105,61 @@ impl Assignment {
         self.best.iter().sum()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Nearest and second-nearest by brute force over the rows of `medoids` (ties: lower position).
+    fn brute(rows: &[Vec<f64>], medoids: &[usize], n: usize) -> (Vec<f64>, Vec<f64>, Vec<usize>) {
+        let per_object = (0..n).map(|j| {
+            let mut dists: Vec<(f64, usize)> = medoids.iter().enumerate().map(|(i, &m)| (rows[m][j], i)).collect();
+            dists.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            (dists[0].0, dists.get(1).map_or(f64::INFINITY, |d| d.0), dists[0].1)
+        });
+        let mut out = (Vec::new(), Vec::new(), Vec::new());
+        for (best, second, nearest) in per_object {
+            out.0.push(best);
+            out.1.push(second);
+            out.2.push(nearest);
+        }
+        out
+    }
+
+    #[test]
+    fn push_and_replace_match_brute_force() {
+        let n = 25;
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        // Small integers, so ties are common.
+        let rows: Vec<Vec<f64>> = (0..n).map(|_| (0..n).map(|_| rng.random_range(0..6) as f64).collect()).collect();
+        let mut state = Assignment::empty(n);
+        let mut medoids = Vec::new();
+        for m in [3, 17, 8] {
+            state.push(m, &rows[m]);
+            medoids.push(m);
+            let (best, second, nearest) = brute(&rows, &medoids, n);
+            assert_eq!((&state.best, &state.second, &state.nearest), (&best, &second, &nearest));
+        }
+        for (pos, m) in [(1, 20), (0, 4), (2, 3)] {
+            state.replace(pos, m, &rows[m]);
+            medoids[pos] = m;
+            let (best, second, nearest) = brute(&rows, &medoids, n);
+            assert_eq!((&state.best, &state.second, &state.nearest), (&best, &second, &nearest), "{medoids:?}");
+            assert_eq!(state.loss(), best.iter().sum::<f64>());
+        }
+        assert_eq!(state.medoids, medoids);
+        assert!(state.is_medoid(20) && !state.is_medoid(17));
+        let non: Vec<usize> = (0..n).filter(|j| !medoids.contains(j)).collect();
+        assert_eq!(state.non_medoids(), non);
+    }
+
+    #[test]
+    fn one_medoid_has_no_second() {
+        let mut state = Assignment::empty(3);
+        state.push(1, &[2.0, 0.0, 5.0]);
+        assert_eq!(state.second, vec![f64::INFINITY; 3]);
+        assert_eq!((state.loss(), state.nearest.clone()), (7.0, vec![0, 0, 0]));
+    }
+}

@@ -131,18 +131,27 @@ fn identical_points_work() {
 fn counters_count_what_was_computed() {
     let values = common::uniform(40, 3, 9);
     let data = DenseData::new(&values, 40, 3, Metric::L1).unwrap();
-    let build_only = KMedoids::new(3).algorithm(Algorithm::FastPam1).max_iter(0).fit(&data).unwrap();
+    let exact = KMedoids::new(3).algorithm(Algorithm::FastPam1).precompute(None);
+    let build_only = exact.clone().max_iter(0).fit(&data).unwrap();
     // BUILD step l sweeps the 40 - l non-medoids over 40 references, then evaluates the chosen row.
     let build: u64 = (0..3).map(|l| (40 - l) * 40 + 40).sum();
     assert_eq!(build_only.distance_evaluations.build, build);
     assert_eq!(build_only.distance_evaluations.swap, 0);
     assert_eq!((build_only.swaps, build_only.loss), (0, build_only.build_loss));
 
-    let full = KMedoids::new(3).algorithm(Algorithm::FastPam1).fit(&data).unwrap();
+    let full = exact.fit(&data).unwrap();
     assert!(full.converged);
+    assert_eq!(full.matrix, None);
     // Each of swaps + 1 sweeps covers 37 candidates x 40 references; each swap evaluates one row.
     let sweeps = full.swaps as u64 + 1;
     assert_eq!(full.distance_evaluations.swap, sweeps * 37 * 40 + full.swaps as u64 * 40);
+
+    // By default FastPAM1 builds the matrix once (n^2), then evaluates the BUILD and final
+    // medoids' rows on the data for the exact losses (2 k n).
+    let auto = KMedoids::new(3).algorithm(Algorithm::FastPam1).fit(&data).unwrap();
+    assert_eq!(auto.matrix, Some(banditpam::MatrixPrecision::Double));
+    assert_eq!(auto.distance_evaluations, banditpam::PhaseCounts { build: 0, swap: 0, other: 40 * 40 + 2 * 3 * 40 });
+    assert_eq!(auto.sorted_medoids(), full.sorted_medoids());
 
     // A stored matrix is read, not computed.
     let stored = common::asymmetric_matrix(30, 1);

@@ -73,10 +73,11 @@ fn bad_user_dissimilarities_fail_the_fit() {
 fn bad_k() {
     let v = common::uniform(5, 2, 0);
     let data = DenseData::new(&v, 5, 2, Metric::L2).unwrap();
-    assert_eq!(KMedoids::new(0).fit(&data).unwrap_err(), Error::ZeroClusters);
+    let zero = KMedoids::new(0).fit(&data).unwrap_err();
+    assert!(matches!(zero, Error::InvalidParameter { name: "k", .. }));
     let e = KMedoids::new(6).fit(&data).unwrap_err();
     assert_eq!(e, Error::TooManyClusters { k: 6, n: 5 });
-    assert!(message(e).contains("k = 6") && message(Error::ZeroClusters).contains("at least 1"));
+    assert!(message(e).contains("k = 6") && message(zero).contains("k must be >= 1, got 0"));
 }
 
 #[test]
@@ -89,7 +90,14 @@ fn bad_names_and_parameters() {
     let e = DenseData::new(&v, 2, 1, Metric::Lp(f64::NAN)).unwrap_err();
     assert!(matches!(e, Error::InvalidMinkowskiP(p) if p.is_nan()) && e.to_string().contains("p must be"));
     let data = DenseData::new(&v, 2, 1, Metric::L2).unwrap();
-    assert_eq!(KMedoids::new(1).threads(Some(0)).fit(&data).unwrap_err(), Error::ZeroThreads);
+    let e = KMedoids::new(1).threads(Some(0)).fit(&data).unwrap_err();
+    assert!(matches!(e, Error::InvalidParameter { name: "threads", .. }));
+    let e = KMedoids::new(1).threads(Some(100_000)).fit(&data).unwrap_err();
+    assert!(matches!(e, Error::TooManyThreads { threads: 100_000, .. }), "{e:?}");
+    let e = "kmeans".parse::<Algorithm>().unwrap_err().to_string();
+    assert!(e.contains("onebatch+swap") && e.contains("'kmeans'"), "{e}");
+    let e = "hamming".parse::<Metric>().unwrap_err().to_string();
+    assert!(e.contains("levenshtein") && e.contains("precomputed") && e.contains("'hamming'"), "{e}");
 }
 
 #[test]
@@ -118,4 +126,51 @@ fn an_observer_can_interrupt() {
         let e = KMedoids::new(3).algorithm(algorithm).fit_with_observer(&data, &StopNow).unwrap_err();
         assert_eq!(e, Error::Interrupted);
     }
+}
+
+/// Stops the fit once `limit` has passed since `start`.
+struct StopAfter(std::time::Instant, std::time::Duration);
+
+impl Observer for StopAfter {
+    fn keep_going(&self) -> bool {
+        self.0.elapsed() < self.1
+    }
+}
+
+#[test]
+fn cancellation_waits_for_one_pair_not_one_block() {
+    use std::time::{Duration, Instant};
+    // 20 ms a pair: one block of FastPAM1's sweep (16 candidates x 40 objects) would take 13 s.
+    let items: Vec<u32> = (0..40).collect();
+    let slow = Objects::new(&items, |a: &u32, b: &u32| {
+        std::thread::sleep(Duration::from_millis(20));
+        a.abs_diff(*b) as f64
+    })
+    .unwrap();
+    let start = Instant::now();
+    let stop = StopAfter(start, Duration::from_millis(200));
+    let e = KMedoids::new(3).algorithm(Algorithm::FastPam1).threads(Some(2)).fit_with_observer(&slow, &stop);
+    assert_eq!(e.unwrap_err(), Error::Interrupted);
+    assert!(start.elapsed() < Duration::from_millis(1500), "stopped after {:?}", start.elapsed());
+}
+
+#[test]
+fn long_vectors_are_checked_row_by_row() {
+    use banditpam::Dissimilarity;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let d = 1 << 16;
+    let values: Vec<f32> = (0..5 * d).map(|v| (v % 7) as f32).collect();
+    let data = DenseData::new(&values, 5, d, Metric::L1).unwrap();
+    // 300 references of 65,536 values: one candidate row is more work than one slice.
+    let refs = vec![0usize; 300];
+    let mut out = vec![0.0; 4 * 300];
+    let checks = AtomicUsize::new(0);
+    let keep_going = || checks.fetch_add(1, Ordering::Relaxed) < 2;
+    let e = data.block_interruptible(&[1, 2, 3, 4], &refs, &mut out, &keep_going).unwrap_err();
+    assert_eq!(e, Error::Interrupted);
+    assert_eq!(checks.load(Ordering::Relaxed), 3, "two rows computed, the third refused");
+    data.block_interruptible(&[1, 2, 3, 4], &refs, &mut out, &|| true).unwrap();
+    let mut direct = vec![0.0; 4 * 300];
+    data.block(&[1, 2, 3, 4], &refs, &mut direct).unwrap();
+    assert_eq!(out, direct);
 }

@@ -88,7 +88,8 @@ fn onebatch_parameters_and_edges() {
     let values = common::uniform(30, 2, 9);
     let data = DenseData::new(&values, 30, 2, Metric::L1).unwrap();
     let e = KMedoids::new(3).algorithm(Algorithm::OneBatchPam).onebatch_size(Some(0)).fit(&data).unwrap_err();
-    assert_eq!(e, Error::ZeroOneBatchSize);
+    assert!(matches!(e, Error::InvalidParameter { name: "onebatch_size", .. }));
+    assert!(e.to_string().contains("onebatch_size must be >= 1"));
     for algorithm in [Algorithm::OneBatchPam, Algorithm::OneBatchSwap] {
         // k = n, k = 1, a batch larger than n, and a batch smaller than k.
         let all = KMedoids::new(30).algorithm(algorithm).fit(&data).unwrap();

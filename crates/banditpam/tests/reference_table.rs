@@ -1,5 +1,5 @@
-//! SPEC section 7: PAM's exact answers on `data/mnist-100.csv`, reproduced by PAM and FastPAM1
-//! (and on a prebuilt matrix), BanditPAM and BanditPAM++.
+//! The reference cases of docs/ALGORITHMS.md: PAM's exact answers on `data/mnist-100.csv`,
+//! reproduced by PAM and FastPAM1 (and on a prebuilt matrix), BanditPAM and BanditPAM++.
 
 mod common;
 

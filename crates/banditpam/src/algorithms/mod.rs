@@ -5,13 +5,18 @@
 //! - [`fastpam1`]: the same swaps in O(n^2) per step;
 //! - [`fasterpam`]: eager swaps, cycling through the candidates;
 //! - [`banditpam`]: BanditPAM and BanditPAM++, BUILD and SWAP as best-arm identification;
-//! - [`onebatch`]: OneBatchPAM, eager swaps judged on one random batch of references.
+//! - [`onebatch`]: OneBatchPAM, eager swaps judged on one random batch of references;
+//! - [`onebatch_swap`]: OneBatchPAM, then exactly verified BanditPAM++ swaps.
+//!
+//! Each takes the shared [`Assignment`] and a [`Context`]; the fit driver (`fit.rs`) chooses
+//! which to run. docs/ALGORITHMS.md describes them and the contract they keep.
 
 pub(crate) mod banditpam;
 pub(crate) mod build;
 pub(crate) mod fasterpam;
 pub(crate) mod fastpam1;
 pub(crate) mod onebatch;
+pub(crate) mod onebatch_swap;
 pub(crate) mod pam;
 
 use crate::context::{Context, Phase};

@@ -16,6 +16,8 @@ use super::{best_position, candidate_deltas};
 use crate::context::{Context, Phase};
 use crate::data::Dissimilarity;
 use crate::error::Result;
+use crate::memory::Budget;
+use crate::observer::Event;
 use crate::state::Assignment;
 
 /// Candidates scored together against the current medoids before the first improving one
@@ -42,20 +44,17 @@ struct Batch {
 }
 
 impl Batch {
-    fn new<D: Dissimilarity + ?Sized>(ctx: &Context<'_, D>, batch: &[usize]) -> Result<Self> {
+    fn new<D: Dissimilarity + ?Sized>(ctx: &Context<'_, D>, batch: &[usize], budget: &Budget) -> Result<Self> {
         let (n, m) = (ctx.n(), batch.len());
-        let mut values = vec![0.0f32; n * m];
-        let cands: Vec<usize> = (0..n).collect();
-        values.par_chunks_mut(ROWS_PER_TASK * m).zip(cands.par_chunks(ROWS_PER_TASK)).try_for_each(
-            |(out, chunk)| {
-                let mut block = vec![0.0; chunk.len() * m];
-                ctx.block(Phase::Swap, chunk, batch, &mut block)?;
-                for (slot, v) in out.iter_mut().zip(&block) {
-                    *slot = *v as f32;
-                }
-                Ok(())
-            },
-        )?;
+        let mut values = budget.vec("the OneBatchPAM block (n x batch size f32)", n.saturating_mul(m), 0.0f32)?;
+        // Distances go into f32 as they are; only if some do not fit (beyond 3.4e38, or below
+        // f32's normal range) is the block computed again, scaled by a power of two that brings
+        // the largest into range. The swaps compare differences of sums, which scaling keeps.
+        let (largest, smallest) = Self::fill(ctx, batch, &mut values, 1.0)?;
+        if !(largest as f32).is_finite() || (smallest > 0.0 && !(smallest as f32).is_normal()) {
+            let scale = 2f64.powi(-(largest.log2().floor() as i32));
+            Self::fill(ctx, batch, &mut values, scale)?;
+        }
         // Each object votes for its nearest batch member (the first on ties).
         let mut weights = vec![0.0f64; m];
         for row in values.chunks_exact(m) {
@@ -69,6 +68,34 @@ impl Batch {
         Ok(Batch { m, values })
     }
 
+    /// The block of `batch` for every object into `values`, times `scale`, in parallel; returns
+    /// the largest and the smallest positive distance seen.
+    fn fill<D: Dissimilarity + ?Sized>(
+        ctx: &Context<'_, D>,
+        batch: &[usize],
+        values: &mut [f32],
+        scale: f64,
+    ) -> Result<(f64, f64)> {
+        let (n, m) = (ctx.n(), batch.len());
+        let cands: Vec<usize> = (0..n).collect();
+        let ranges = values.par_chunks_mut(ROWS_PER_TASK * m).zip(cands.par_chunks(ROWS_PER_TASK)).map(
+            |(out, chunk)| -> Result<(f64, f64)> {
+                let mut block = vec![0.0; chunk.len() * m];
+                ctx.block(Phase::Swap, chunk, batch, &mut block)?;
+                let (mut largest, mut smallest) = (0.0f64, f64::INFINITY);
+                for (slot, &v) in out.iter_mut().zip(&block) {
+                    *slot = (v * scale) as f32;
+                    largest = largest.max(v);
+                    if v > 0.0 {
+                        smallest = smallest.min(v);
+                    }
+                }
+                Ok((largest, smallest))
+            },
+        );
+        ranges.try_reduce(|| (0.0, f64::INFINITY), |a, b| Ok((a.0.max(b.0), a.1.min(b.1))))
+    }
+
     fn row(&self, c: usize, out: &mut [f64]) {
         for (o, &v) in out.iter_mut().zip(&self.values[c * self.m..(c + 1) * self.m]) {
             *o = f64::from(v);
@@ -76,23 +103,41 @@ impl Batch {
     }
 }
 
-/// OneBatchPAM from `initial` medoids with a batch of `batch_size` objects drawn with `seed`;
-/// at most `max_passes` passes over the candidates. Returns the medoids and the number of
-/// swaps applied, and whether the last pass found no improving swap. Reports no progress
-/// events: its losses are estimates, and events carry exact losses.
-pub(crate) fn search<D: Dissimilarity + ?Sized>(
+/// OneBatchPAM from the medoids of `state` with a batch of `batch_size` objects drawn with
+/// `seed`; at most `max_passes` passes over the candidates. Leaves the exact assignment of the
+/// medoids found in `state` and reports it as one SWAP event (the search's own losses are
+/// estimates, and events carry exact losses). Returns the swaps applied, and whether the last
+/// pass found no improving swap.
+pub(crate) fn swap<D: Dissimilarity + ?Sized>(
+    ctx: &Context<'_, D>,
+    state: &mut Assignment,
+    batch_size: usize,
+    seed: u64,
+    max_passes: usize,
+    budget: &Budget,
+) -> Result<(usize, bool)> {
+    let (medoids, swaps, converged) = search(ctx, &state.medoids, batch_size, seed, max_passes, budget)?;
+    *state = Assignment::from_medoids(ctx, Phase::Other, &medoids)?;
+    let distance_evaluations = ctx.counts().total();
+    ctx.report(Event::SwapStep { iteration: 1, swaps, loss: state.loss(), distance_evaluations });
+    Ok((swaps, converged))
+}
+
+/// The search on the batch: returns the medoids, the swaps applied, and convergence.
+fn search<D: Dissimilarity + ?Sized>(
     ctx: &Context<'_, D>,
     initial: &[usize],
     batch_size: usize,
     seed: u64,
     max_passes: usize,
+    budget: &Budget,
 ) -> Result<(Vec<usize>, usize, bool)> {
     let n = ctx.n();
     let k = initial.len();
     // A stream of its own, so the batch does not depend on how the initial medoids were drawn.
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6f6e_6562_6174_6368);
     let batch = rand::seq::index::sample(&mut rng, n, batch_size.clamp(1, n)).into_vec();
-    let block = Batch::new(ctx, &batch)?;
+    let block = Batch::new(ctx, &batch, budget)?;
     let m = block.m;
     let mut state = Assignment::empty(m);
     let mut row = vec![0.0; m];

@@ -1,7 +1,7 @@
 //! Dense vectors borrowed from the caller's buffer.
 
 use crate::error::{Error, Result};
-use crate::kernels;
+use crate::kernels::{Kernel, Rows};
 use crate::metric::Metric;
 use crate::scalar::Scalar;
 
@@ -25,7 +25,7 @@ pub struct DenseData<'a, T: Scalar> {
     n: usize,
     d: usize,
     metric: Metric,
-    prepared: kernels::Prepared<T>,
+    kernel: Kernel<T>,
 }
 
 impl<'a, T: Scalar> DenseData<'a, T> {
@@ -35,8 +35,8 @@ impl<'a, T: Scalar> DenseData<'a, T> {
     /// [`Error::NonFiniteValue`], [`Error::InvalidMinkowskiP`].
     pub fn new(values: &'a [T], n: usize, d: usize, metric: Metric) -> Result<Self> {
         let metric = check(values, n, d, metric)?;
-        let prepared = kernels::Prepared::new(values, n, d, metric);
-        Ok(DenseData { values, n, d, metric, prepared })
+        let kernel = Kernel::new(Rows { values, d }, metric);
+        Ok(DenseData { values, n, d, metric, kernel })
     }
 
     /// Number of rows.
@@ -71,12 +71,29 @@ impl<T: Scalar> Dissimilarity for DenseData<'_, T> {
     }
 
     fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
-        kernels::dense_block(self.values, self.d, self.metric, &self.prepared, candidates, references, out);
+        self.kernel.block(Rows { values: self.values, d: self.d }, candidates, references, out);
         Ok(())
     }
 
-    fn describe(&self) -> String {
-        format!("dense {} {}", std::any::type_name::<T>(), self.metric)
+    fn block_interruptible(
+        &self,
+        candidates: &[usize],
+        references: &[usize],
+        out: &mut [f64],
+        keep_going: &dyn Fn() -> bool,
+    ) -> Result<()> {
+        // Candidates per slice, so that a slice is about 2^24 multiply-adds: whole blocks for
+        // ordinary sizes, one row at a time for very long vectors.
+        let work_per_row = (references.len() * self.d).max(1);
+        let per_slice = ((1usize << 24) / work_per_row).max(1);
+        let width = references.len();
+        for (slice, dst) in candidates.chunks(per_slice).zip(out.chunks_mut(per_slice * width.max(1))) {
+            if !keep_going() {
+                return Err(Error::Interrupted);
+            }
+            self.block(slice, references, dst)?;
+        }
+        Ok(())
     }
 }
 
@@ -106,7 +123,7 @@ fn check<T: Scalar>(values: &[T], n: usize, d: usize, metric: Metric) -> Result<
 /// This is what `predict` and `transform` need for rows that were not in the fitted data. Runs
 /// in a pool of `threads` workers (all cores for `None`), through the same kernels as a fit.
 ///
-/// Errors: those of [`DenseData::new`] for either input, [`Error::ZeroThreads`].
+/// Errors: those of [`DenseData::new`] for either input, [`Error::InvalidParameter`] (threads), [`Error::TooManyThreads`].
 ///
 /// ```
 /// use banditpam::{data::cross_distances, Metric};
@@ -141,11 +158,12 @@ pub fn cross_distances<T: Scalar>(
             let stacked: Vec<T> = centers.iter().chain(chunk).copied().collect();
             // Centred on the centers alone, so a point's distances depend on its chunk only through
             // rounding.
-            let prepared = kernels::Prepared::centred_on(&stacked, k + rows, d, metric, k);
+            let stacked = Rows { values: &stacked, d };
+            let kernel = Kernel::centred_on(stacked, metric, k);
             let centers: Vec<usize> = (0..k).collect();
             let chunk_rows: Vec<usize> = (k..k + rows).collect();
             let mut block = vec![0.0; k * rows];
-            kernels::dense_block(&stacked, d, metric, &prepared, &centers, &chunk_rows, &mut block);
+            kernel.block(stacked, &centers, &chunk_rows, &mut block);
             for (j, row) in block.chunks_exact(rows).enumerate() {
                 for (i, &v) in row.iter().enumerate() {
                     dst[i * k + j] = v;

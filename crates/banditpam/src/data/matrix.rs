@@ -2,12 +2,12 @@
 
 use rayon::prelude::*;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::memory::Budget;
 use crate::parallel::with_pool;
 use crate::scalar::Scalar;
 
-use super::precomputed::copy_block;
-use super::Dissimilarity;
+use super::{Dissimilarity, Precomputed};
 
 /// Rows computed per parallel task while building the matrix.
 const ROWS_PER_TASK: usize = 64;
@@ -30,24 +30,33 @@ pub struct DistanceMatrix<S: Scalar> {
 
 impl<S: Scalar> DistanceMatrix<S> {
     /// Evaluate every pair of `data` in parallel on `threads` threads (all cores when `None`).
+    ///
+    /// Errors: [`crate::Error::OutOfMemory`], [`crate::Error::MatrixOverflow`] (a value too
+    /// large for `S`), and the data's own.
     pub fn build<D: Dissimilarity + ?Sized>(data: &D, threads: Option<usize>) -> Result<Self> {
-        with_pool(threads, || Self::build_with(data.len(), |c, r, out| data.block(c, r, out)))?
+        let unlimited = Budget { bytes: usize::MAX };
+        with_pool(threads, || Self::build_with(data.len(), &unlimited, |c, r, out| data.block(c, r, out)))?
     }
 
-    /// Build inside the current rayon pool from a block function.
+    /// Build inside the current rayon pool from a block function, within `budget`.
     pub(crate) fn build_with(
         n: usize,
+        budget: &Budget,
         block: impl Fn(&[usize], &[usize], &mut [f64]) -> Result<()> + Sync,
     ) -> Result<Self> {
-        let mut values = vec![S::ZERO; n * n];
+        let square = n.checked_mul(n).ok_or(Error::OutOfMemory { what: "the n x n matrix", bytes: usize::MAX })?;
+        let mut values = budget.vec("the n x n matrix", square, S::ZERO)?;
         let references: Vec<usize> = (0..n).collect();
         values.par_chunks_mut(ROWS_PER_TASK * n.max(1)).enumerate().try_for_each(|(task, rows)| -> Result<()> {
             let first = task * ROWS_PER_TASK;
             let candidates: Vec<usize> = (first..first + rows.len() / n).collect();
             let mut scratch = vec![0.0f64; candidates.len() * n];
             block(&candidates, &references, &mut scratch)?;
-            for (dst, src) in rows.iter_mut().zip(&scratch) {
-                *dst = S::from_f64(*src);
+            for (dst, &src) in rows.iter_mut().zip(&scratch) {
+                *dst = S::from_f64(src);
+                if !dst.to_f64().is_finite() {
+                    return Err(Error::MatrixOverflow { value: src });
+                }
             }
             Ok(())
         })?;
@@ -68,6 +77,11 @@ impl<S: Scalar> DistanceMatrix<S> {
     pub fn n(&self) -> usize {
         self.n
     }
+
+    /// The matrix as a borrowed [`Precomputed`] (no copy, no re-validation).
+    pub fn view(&self) -> Precomputed<'_, S> {
+        Precomputed::trusted(&self.values, self.n)
+    }
 }
 
 impl<S: Scalar> Dissimilarity for DistanceMatrix<S> {
@@ -76,15 +90,10 @@ impl<S: Scalar> Dissimilarity for DistanceMatrix<S> {
     }
 
     fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
-        copy_block(|m| self.row(m), candidates, references, out);
-        Ok(())
+        self.view().block(candidates, references, out)
     }
 
     fn is_stored(&self) -> bool {
         true
-    }
-
-    fn describe(&self) -> String {
-        format!("{} x {} {} matrix", self.n, self.n, std::any::type_name::<S>())
     }
 }

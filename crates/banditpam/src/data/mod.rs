@@ -47,14 +47,27 @@ pub trait Dissimilarity: Sync {
     /// over blocks.
     fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()>;
 
+    /// [`Dissimilarity::block`], stopping with [`crate::Error::Interrupted`] as soon as
+    /// `keep_going` returns false, for implementations whose blocks can take long. The fit
+    /// calls this; the default checks nothing inside the block (the fit checks between blocks).
+    /// [`DenseData`] checks between slices of about 2^24 multiply-adds (milliseconds);
+    /// [`Objects`] between pairs, so a cancellation waits for at most one pair.
+    fn block_interruptible(
+        &self,
+        candidates: &[usize],
+        references: &[usize],
+        out: &mut [f64],
+        keep_going: &dyn Fn() -> bool,
+    ) -> Result<()> {
+        let _ = keep_going;
+        self.block(candidates, references, out)
+    }
+
     /// True when [`Dissimilarity::block`] reads stored values instead of computing them, so
     /// that callers do not count its values as distance evaluations.
     fn is_stored(&self) -> bool {
         false
     }
-
-    /// A short description for logs and results, e.g. `"dense f32 l2"`.
-    fn describe(&self) -> String;
 }
 
 impl<D: Dissimilarity + ?Sized> Dissimilarity for &D {
@@ -64,10 +77,16 @@ impl<D: Dissimilarity + ?Sized> Dissimilarity for &D {
     fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
         (**self).block(candidates, references, out)
     }
+    fn block_interruptible(
+        &self,
+        candidates: &[usize],
+        references: &[usize],
+        out: &mut [f64],
+        keep_going: &dyn Fn() -> bool,
+    ) -> Result<()> {
+        (**self).block_interruptible(candidates, references, out, keep_going)
+    }
     fn is_stored(&self) -> bool {
         (**self).is_stored()
-    }
-    fn describe(&self) -> String {
-        (**self).describe()
     }
 }

@@ -52,9 +52,22 @@ where
     }
 
     fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
+        self.block_interruptible(candidates, references, out, &|| true)
+    }
+
+    fn block_interruptible(
+        &self,
+        candidates: &[usize],
+        references: &[usize],
+        out: &mut [f64],
+        keep_going: &dyn Fn() -> bool,
+    ) -> Result<()> {
         let width = references.len();
         for (dst, &c) in out.chunks_exact_mut(width.max(1)).zip(candidates) {
             for (slot, &r) in dst.iter_mut().zip(references) {
+                if !keep_going() {
+                    return Err(Error::Interrupted);
+                }
                 let value = (self.dissimilarity)(&self.items[c], &self.items[r]);
                 if !value.is_finite() {
                     return Err(Error::NonFiniteDissimilarity { from: c, to: r, value });
@@ -66,10 +79,6 @@ where
             }
         }
         Ok(())
-    }
-
-    fn describe(&self) -> String {
-        format!("{} objects with a custom dissimilarity", self.items.len())
     }
 }
 

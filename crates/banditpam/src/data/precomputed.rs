@@ -50,6 +50,11 @@ impl<'a, T: Scalar> Precomputed<'a, T> {
         Ok(Precomputed { values, n: rows })
     }
 
+    /// A matrix known to be square and valid (the library's own).
+    pub(super) fn trusted(values: &'a [T], n: usize) -> Self {
+        Precomputed { values, n }
+    }
+
     /// Row `m` of the matrix: the dissimilarities from object `m` to every object.
     pub fn row(&self, m: usize) -> &'a [T] {
         &self.values[m * self.n..(m + 1) * self.n]
@@ -62,31 +67,17 @@ impl<T: Scalar> Dissimilarity for Precomputed<'_, T> {
     }
 
     fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
-        copy_block(|m| self.row(m), candidates, references, out);
+        let width = references.len();
+        for (dst, &c) in out.chunks_exact_mut(width.max(1)).zip(candidates) {
+            let src = self.row(c);
+            for (slot, &r) in dst.iter_mut().zip(references) {
+                *slot = src[r].to_f64();
+            }
+        }
         Ok(())
     }
 
     fn is_stored(&self) -> bool {
         true
-    }
-
-    fn describe(&self) -> String {
-        format!("precomputed {} matrix", std::any::type_name::<T>())
-    }
-}
-
-/// Fill a block from stored rows.
-pub(super) fn copy_block<'r, T: Scalar>(
-    row: impl Fn(usize) -> &'r [T],
-    candidates: &[usize],
-    references: &[usize],
-    out: &mut [f64],
-) {
-    let width = references.len();
-    for (dst, &c) in out.chunks_exact_mut(width.max(1)).zip(candidates) {
-        let src = row(c);
-        for (slot, &r) in dst.iter_mut().zip(references) {
-            *slot = src[r].to_f64();
-        }
     }
 }

@@ -1,0 +1,347 @@
+//! The fit driver: from checked parameters and a data set to a [`Clustering`]. The checks and
+//! choices that depend on the data (k against n, initial medoids in range, the matrix, the
+//! cache and batch sizes against the memory budget) are made once, in [`CheckedKMedoids::plan`];
+//! then the search runs in a thread pool of the fit's own.
+
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::algorithm::Algorithm;
+use crate::algorithms::{banditpam, build, fasterpam, fastpam1, onebatch, onebatch_swap, pam};
+use crate::bandit::{BanditSettings, References};
+use crate::context::{Context, Phase};
+use crate::data::{Dissimilarity, DistanceMatrix};
+use crate::error::{Error, Result};
+use crate::memory::Budget;
+use crate::observer::{Event, Observer, Silent};
+use crate::parallel::with_pool;
+use crate::params::{CheckedKMedoids, Init, KMedoids, MatrixPrecision, Precompute};
+use crate::result::{Clustering, PhaseSeconds};
+use crate::scalar::Scalar;
+use crate::state::Assignment;
+
+/// The smallest default sigma sample (see [`KMedoids::sigma_sample`]).
+const MIN_SIGMA_SAMPLE: usize = 100;
+/// The largest default sigma sample.
+const MAX_SIGMA_SAMPLE: usize = 1000;
+
+/// Floors of the bandit sigmas, as shares of the step's median sigma. BUILD's late steps have
+/// mostly-zero terms, whose sample spread can be far too small (docs/ALGORITHMS.md, "Sigma
+/// floors"); SWAP's terms are rarely zero, and a floor there only keeps near-tied arms alive.
+const BUILD_SIGMA_FLOOR: f64 = 1.0;
+const SWAP_SIGMA_FLOOR: f64 = 0.0;
+
+/// The most memory the default BanditPAM++ cache takes (n x width `f32`), within the budget.
+const DEFAULT_CACHE_BYTES: usize = 1 << 30;
+
+impl KMedoids {
+    /// Check the parameters ([`KMedoids::check`]) and cluster `data`.
+    pub fn fit<D: Dissimilarity + ?Sized>(&self, data: &D) -> Result<Clustering> {
+        self.check()?.fit(data)
+    }
+
+    /// Check the parameters and cluster `data`, reporting progress to `observer`, which may
+    /// stop the fit.
+    pub fn fit_with_observer<D: Dissimilarity + ?Sized>(
+        &self,
+        data: &D,
+        observer: &dyn Observer,
+    ) -> Result<Clustering> {
+        self.check()?.fit_with_observer(data, observer)
+    }
+}
+
+impl CheckedKMedoids {
+    /// Cluster `data`.
+    ///
+    /// Errors: [`Error::EmptyData`], [`Error::TooManyClusters`], [`Error::InvalidInitialMedoids`]
+    /// (an index out of range), [`Error::OverMemoryBudget`] and [`Error::OutOfMemory`], and
+    /// whatever the data's dissimilarity reports.
+    ///
+    /// ```
+    /// use banditpam::{KMedoids, Precomputed};
+    /// let d = [0.0f64, 1.0, 5.0, 1.0, 0.0, 4.0, 5.0, 4.0, 0.0];
+    /// let matrix = Precomputed::new(&d, 3, 3).unwrap();
+    /// let checked = KMedoids::new(2).check().unwrap();
+    /// assert_eq!(checked.fit(&matrix).unwrap().loss, 1.0);
+    /// assert!(KMedoids::new(4).check().unwrap().fit(&matrix).is_err());
+    /// ```
+    pub fn fit<D: Dissimilarity + ?Sized>(&self, data: &D) -> Result<Clustering> {
+        self.fit_with_observer(data, &Silent)
+    }
+
+    /// Cluster `data`, reporting progress to `observer`, which may stop the fit.
+    pub fn fit_with_observer<D: Dissimilarity + ?Sized>(
+        &self,
+        data: &D,
+        observer: &dyn Observer,
+    ) -> Result<Clustering> {
+        let plan = self.plan(data)?;
+        with_pool(self.threads, || plan.run(data, observer))?
+    }
+
+    /// Every check and choice that depends on the data.
+    fn plan<D: Dissimilarity + ?Sized>(&self, data: &D) -> Result<Plan<'_>> {
+        let n = data.len();
+        if n == 0 {
+            return Err(Error::EmptyData);
+        }
+        if self.k > n {
+            return Err(Error::TooManyClusters { k: self.k, n });
+        }
+        if let Init::Medoids(medoids) = &self.init {
+            if let Some(m) = medoids.iter().find(|&&m| m >= n) {
+                return Err(Error::InvalidInitialMedoids(format!("index {m} is out of range for n = {n}")));
+            }
+        }
+        let budget = Budget::new(self.memory_budget);
+        let square = n.saturating_mul(n);
+        let matrix = match self.precompute {
+            Precompute::Never => None,
+            Precompute::Always(precision) => Some(precision),
+            // f64 keeps the search on the same values as the exact losses; f32 halves the
+            // memory when only it fits.
+            Precompute::Auto if self.algorithm.rereads_all_pairs() && !data.is_stored() => {
+                if budget.fits::<f64>(square) {
+                    Some(MatrixPrecision::Double)
+                } else {
+                    budget.fits::<f32>(square).then_some(MatrixPrecision::Single)
+                }
+            }
+            Precompute::Auto => None,
+        };
+        let bandit = &self.bandit;
+        let settings = |confidence: f64, sigma_floor: f64| {
+            let sample = bandit.sigma_sample.unwrap_or((n / 4).clamp(n.min(MIN_SIGMA_SAMPLE), MAX_SIGMA_SAMPLE));
+            BanditSettings {
+                confidence,
+                batch_size: bandit.batch_size,
+                sigma_sample: sample.div_ceil(bandit.batch_size).max(1) * bandit.batch_size,
+                sigma_floor,
+            }
+        };
+        let cache_width = if self.algorithm.samples_references() {
+            let column = n * std::mem::size_of::<f32>();
+            // An explicit width shrinks to the budget too: the cache only saves work.
+            let width = match bandit.cache_width {
+                None => budget.bytes.min(DEFAULT_CACHE_BYTES) / column,
+                Some(explicit) => explicit.min(budget.bytes / column),
+            }
+            .min(n);
+            // Whole batches, so a cached prefix covers a batch fully or not at all.
+            if width == n {
+                n
+            } else {
+                width / bandit.batch_size * bandit.batch_size
+            }
+        } else {
+            0
+        };
+        let onebatch_size = self.onebatch_size.unwrap_or_else(|| onebatch::default_batch_size(n, self.k)).clamp(1, n);
+        Ok(Plan {
+            params: self,
+            matrix,
+            budget,
+            build: settings(bandit.build_confidence, BUILD_SIGMA_FLOOR),
+            swap: settings(bandit.swap_confidence, SWAP_SIGMA_FLOOR),
+            cache_width,
+            onebatch_size,
+        })
+    }
+}
+
+/// A fit's parameters with everything that depends on the data resolved.
+struct Plan<'p> {
+    params: &'p CheckedKMedoids,
+    /// Build the n x n matrix first, in this precision.
+    matrix: Option<MatrixPrecision>,
+    budget: Budget,
+    build: BanditSettings,
+    swap: BanditSettings,
+    /// Cached references per object (0: no cache).
+    cache_width: usize,
+    onebatch_size: usize,
+}
+
+/// What one search found.
+struct Search {
+    seconds: PhaseSeconds,
+    state: Assignment,
+    /// The medoids after the initialisation, in the order chosen.
+    build_medoids: Vec<usize>,
+    build_loss: f64,
+    swaps: usize,
+    converged: bool,
+}
+
+impl Plan<'_> {
+    fn run<D: Dissimilarity + ?Sized>(&self, data: &D, observer: &dyn Observer) -> Result<Clustering> {
+        let started = Instant::now();
+        let ctx = Context::new(data, observer);
+        let (found, matrix) = match self.matrix {
+            None => (self.search(&ctx)?, None),
+            Some(precision) => {
+                ctx.report(Event::MatrixStarted { n: data.len() });
+                self.search_on_matrix(&ctx, precision)?
+            }
+        };
+        let Search { mut seconds, state, build_medoids, build_loss, swaps, converged } = found;
+        let loss = state.loss();
+        seconds.other = (started.elapsed().as_secs_f64() - seconds.build - seconds.swap).max(0.0);
+        Ok(Clustering {
+            algorithm: self.params.algorithm,
+            matrix,
+            labels: state.nearest.clone(),
+            average_loss: loss / data.len() as f64,
+            medoids: state.medoids,
+            build_medoids,
+            loss,
+            build_loss,
+            swaps,
+            converged,
+            distance_evaluations: ctx.counts(),
+            cache_hits: ctx.cache_hits(),
+            seconds,
+        })
+    }
+
+    /// Build the matrix, search on it, and recompute the losses exactly from the data. When the
+    /// automatic choice made it `f32` (only that fitted the budget) and a value overflows `f32`,
+    /// the search runs without a matrix instead. Returns the precision of the matrix used.
+    fn search_on_matrix<D: Dissimilarity + ?Sized>(
+        &self,
+        ctx: &Context<'_, D>,
+        precision: MatrixPrecision,
+    ) -> Result<(Search, Option<MatrixPrecision>)> {
+        let automatic = self.params.precompute == Precompute::Auto;
+        let found = match precision {
+            MatrixPrecision::Single => match self.search_on::<f32, D>(ctx) {
+                Err(Error::MatrixOverflow { .. }) if automatic => return Ok((self.search(ctx)?, None)),
+                other => other?,
+            },
+            MatrixPrecision::Double => self.search_on::<f64, D>(ctx)?,
+        };
+        Ok((found, Some(precision)))
+    }
+
+    fn search_on<S: Scalar, D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Search> {
+        let matrix =
+            DistanceMatrix::<S>::build_with(ctx.n(), &self.budget, |c, r, out| ctx.block(Phase::Other, c, r, out))?;
+        let mut found = self.search(&Context::new(&matrix, ctx.observer))?;
+        found.build_loss = Assignment::from_medoids(ctx, Phase::Other, &found.build_medoids)?.loss();
+        found.state = Assignment::from_medoids(ctx, Phase::Other, &found.state.medoids)?;
+        Ok(found)
+    }
+
+    /// Initialise and swap on `ctx`'s data.
+    fn search<D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Search> {
+        let p = self.params;
+        let (n, k) = (ctx.n(), p.k);
+        let mut seconds = PhaseSeconds::default();
+        let clock = Instant::now();
+        let mut refs = if p.algorithm.samples_references() {
+            let rng = ChaCha8Rng::seed_from_u64(p.seed);
+            References::new(n, p.bandit.fixed_order, self.cache_width, p.bandit.batch_size, rng)?
+        } else {
+            References::none()
+        };
+        let mut state = match &p.init {
+            Init::Build if p.algorithm.bandit_build() => banditpam::build(ctx, &mut refs, k, self.build)?,
+            Init::Build => build::build(ctx, k)?,
+            Init::Random => {
+                let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
+                let medoids = rand::seq::index::sample(&mut rng, n, k).into_vec();
+                Assignment::from_medoids(ctx, Phase::Build, &medoids)?
+            }
+            Init::Medoids(medoids) => Assignment::from_medoids(ctx, Phase::Build, medoids)?,
+        };
+        let build_medoids = state.medoids.clone();
+        let build_loss = state.loss();
+        seconds.build = clock.elapsed().as_secs_f64();
+        let clock = Instant::now();
+        let (iter, seed) = (p.max_iter, p.seed);
+        let (swaps, converged) = match p.algorithm {
+            Algorithm::Pam => pam::swap(ctx, &mut state, iter)?,
+            Algorithm::FastPam1 => fastpam1::swap(ctx, &mut state, iter)?,
+            Algorithm::FasterPam => fasterpam::swap(ctx, &mut state, iter)?,
+            Algorithm::OneBatchPam => onebatch::swap(ctx, &mut state, self.onebatch_size, seed, iter, &self.budget)?,
+            Algorithm::OneBatchSwap => {
+                let batch = onebatch_swap::Batch { size: self.onebatch_size, seed, budget: &self.budget };
+                onebatch_swap::swap(ctx, &mut refs, &mut state, batch, iter, self.swap)?
+            }
+            Algorithm::BanditPam | Algorithm::BanditPamPlusPlus => {
+                banditpam::swap(ctx, &mut refs, &mut state, iter, self.swap)?
+            }
+        };
+        seconds.swap = clock.elapsed().as_secs_f64();
+        Ok(Search { seconds, state, build_medoids, build_loss, swaps, converged })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Precomputed;
+
+    fn line(n: usize) -> Vec<f64> {
+        (0..n * n).map(|p| (p / n).abs_diff(p % n) as f64).collect()
+    }
+
+    #[test]
+    fn data_dependent_checks() {
+        let d = line(4);
+        let data = Precomputed::new(&d, 4, 4).unwrap();
+        let e = KMedoids::new(5).check().unwrap().fit(&data).unwrap_err();
+        assert_eq!(e, Error::TooManyClusters { k: 5, n: 4 });
+        let e = KMedoids::new(2).init(Init::Medoids(vec![0, 9])).fit(&data).unwrap_err();
+        assert!(matches!(e, Error::InvalidInitialMedoids(m) if m.contains("out of range")));
+    }
+
+    #[test]
+    fn the_matrix_is_built_only_when_it_pays_and_fits() {
+        let values: Vec<f64> = (0..40).map(|v| v as f64).collect();
+        let data = crate::DenseData::new(&values, 40, 1, crate::Metric::L1).unwrap();
+        let plan = |model: KMedoids| model.check().unwrap().plan(&data).unwrap().matrix;
+        let pam = || KMedoids::new(2).algorithm(Algorithm::Pam);
+        assert_eq!(plan(KMedoids::new(2).algorithm(Algorithm::FastPam1)), Some(MatrixPrecision::Double));
+        assert_eq!(plan(KMedoids::new(2)), None, "BanditPAM++ keeps O(n) memory");
+        assert_eq!(plan(pam().memory_budget(Some(40 * 40 * 8 - 1))), Some(MatrixPrecision::Single));
+        assert_eq!(plan(pam().memory_budget(Some(40 * 40 * 4 - 1))), None);
+        assert_eq!(plan(KMedoids::new(2).algorithm(Algorithm::Pam).precompute(None)), None);
+        let stored = line(40);
+        let matrix = Precomputed::new(&stored, 40, 40).unwrap();
+        let plan = KMedoids::new(2).algorithm(Algorithm::Pam).check().unwrap();
+        assert_eq!(plan.plan(&matrix).unwrap().matrix, None, "a stored matrix is not copied");
+    }
+
+    #[test]
+    fn the_cache_shrinks_to_the_budget() {
+        let values: Vec<f64> = (0..1000).map(|v| v as f64).collect();
+        let data = crate::DenseData::new(&values, 1000, 1, crate::Metric::L1).unwrap();
+        let width = |model: KMedoids| model.check().unwrap().plan(&data).unwrap().cache_width;
+        assert_eq!(width(KMedoids::new(2)), 1000);
+        assert_eq!(width(KMedoids::new(2).memory_budget(Some(1000 * 4 * 250))), 200, "whole batches");
+        assert_eq!(width(KMedoids::new(2).cache_width(Some(900)).memory_budget(Some(1000 * 4 * 300))), 300);
+        assert_eq!(width(KMedoids::new(2).cache_width(Some(0))), 0);
+        assert_eq!(width(KMedoids::new(2).algorithm(Algorithm::FastPam1)), 0);
+    }
+
+    #[test]
+    fn distances_that_overflow_f32_never_reach_an_f32_matrix() {
+        // Distances near 1e200 would be infinite in an f32 matrix.
+        let values = [1e200, 1.1e200, 1.2e200, 5e200, 5.1e200, 5.2e200];
+        let data = crate::DenseData::new(&values, 6, 1, crate::Metric::L1).unwrap();
+        let pam = || KMedoids::new(2).algorithm(Algorithm::Pam);
+        let fit = pam().fit(&data).unwrap();
+        assert_eq!((fit.sorted_medoids(), fit.matrix), (vec![1, 4], Some(MatrixPrecision::Double)));
+        // Only an f32 matrix fits this budget: the automatic choice falls back to no matrix.
+        let fit = pam().memory_budget(Some(6 * 6 * 4)).fit(&data).unwrap();
+        assert_eq!((fit.sorted_medoids(), fit.matrix), (vec![1, 4], None));
+        assert!((fit.loss - 0.4e200).abs() < 1e186);
+        // Asked for explicitly, it is an error rather than a wrong answer.
+        let e = pam().precompute(Some(MatrixPrecision::Single)).fit(&data).unwrap_err();
+        assert!(matches!(e, Error::MatrixOverflow { .. }), "{e:?}");
+    }
+}
