@@ -164,8 +164,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         The core parses the name (ValueError for an unknown one or a bad `p`, TypeError for a
         metric that is neither a str nor a callable).
         """
-        p = None if self.p is None else _number("p", self.p)
-        return _core.metric_kind(self.metric, p)
+        return _core.metric_kind(self.metric, self.p)
 
     def _core_params(self) -> dict[str, Any]:
         """The keyword arguments of the core's fit: this estimator's parameters under the core
@@ -207,8 +206,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             data = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1)
             centers_from = data
         n_samples = len(data)
-        p = None if self.p is None else float(self.p)
-        result = _core.fit(data, metric=self.metric, p=p, verbose=bool(self.verbose), **self._core_params())
+        result = _core.fit(data, metric=self.metric, p=self.p, verbose=bool(self.verbose), **self._core_params())
 
         medoids = result.medoids
         self.medoid_indices_ = medoids
@@ -289,8 +287,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         centers = self.cluster_centers_
         data = np.ascontiguousarray(data, dtype=centers.dtype)
         threads = None if self.n_threads is None else int(self.n_threads)
-        p = None if self.p is None else float(self.p)
-        return _core.cross_distances(data, np.ascontiguousarray(centers), self.metric, p, threads)
+        return _core.cross_distances(data, np.ascontiguousarray(centers), self.metric, self.p, threads)
 
     def predict(self, X: Any) -> np.ndarray:
         """Position of the nearest medoid for each row of X (ties: lower position).
@@ -339,12 +336,6 @@ def _is_numeric_array_like(X: Any) -> bool:
     except (ValueError, TypeError):
         return False
     return array.dtype.kind in "biuf" and array.ndim == 2
-
-
-def _number(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__}")
-    return float(value)
 
 
 def _seed(random_state: Any) -> int:

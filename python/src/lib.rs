@@ -230,7 +230,9 @@ enum MetricArg {
 }
 
 impl MetricArg {
-    fn new(metric: &Bound<'_, PyAny>, p: Option<f64>) -> PyResult<Self> {
+    /// The metric from its Python value and the Minkowski exponent `p` (None or a number).
+    fn new(metric: &Bound<'_, PyAny>, p: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let p = p.map(|p| optional("p", p, number)).transpose()?.flatten();
         if let Ok(name) = metric.extract::<String>() {
             return MetricName::parse(&name, p).map(MetricArg::Named).map_err(to_py_err);
         }
@@ -369,7 +371,7 @@ fn fit(
     py: Python<'_>,
     x: &Bound<'_, PyAny>,
     metric: &Bound<'_, PyAny>,
-    p: Option<f64>,
+    p: Option<&Bound<'_, PyAny>>,
     verbose: bool,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<FitResult> {
@@ -404,7 +406,7 @@ fn fit(
 /// is neither a str nor a callable.
 #[pyfunction]
 #[pyo3(signature = (metric, p=None))]
-fn metric_kind(metric: &Bound<'_, PyAny>, p: Option<f64>) -> PyResult<&'static str> {
+fn metric_kind(metric: &Bound<'_, PyAny>, p: Option<&Bound<'_, PyAny>>) -> PyResult<&'static str> {
     Ok(MetricArg::new(metric, p)?.kind())
 }
 

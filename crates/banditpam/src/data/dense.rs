@@ -82,10 +82,10 @@ impl<T: Scalar> Dissimilarity for DenseData<'_, T> {
         out: &mut [f64],
         keep_going: &dyn Fn() -> bool,
     ) -> Result<()> {
-        // Candidates per slice, so that a slice is about 2^24 multiply-adds: whole blocks for
+        // Candidates per slice, so that a slice is about 2^28 multiply-adds: whole blocks for
         // ordinary sizes, one row at a time for very long vectors.
         let work_per_row = (references.len() * self.d).max(1);
-        let per_slice = ((1usize << 24) / work_per_row).max(1);
+        let per_slice = ((1usize << 28) / work_per_row).max(1);
         let width = references.len();
         for (slice, dst) in candidates.chunks(per_slice).zip(out.chunks_mut(per_slice * width.max(1))) {
             if !keep_going() {
