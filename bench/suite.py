@@ -182,7 +182,8 @@ def main() -> None:
     }
     meta_path.write_text(json.dumps(meta) + "\n")
     write_report(rows, report, meta)
-    plot(rows, RESULTS)
+    # Quick runs keep their own pictures, so they never replace the full run's.
+    plot(rows, RESULTS, prefix="quick-" if args.quick else "")
     print(f"wrote {report.relative_to(ROOT)}, {raw.relative_to(ROOT)} and plots in bench/results/")
 
 
@@ -280,7 +281,12 @@ def write_report(rows: list[dict], path: Path, meta: dict) -> None:
             lines.append(
                 f"{head} {s['seconds']:.3f} | {s['matrix_seconds']:.3f} | {vs} | {same} | {ev} | {s['rss']:.0f} |"
             )
-    lines += ["", "Plots: `bench/results/time-vs-n.png` (log-log), `bench/results/loss-time-front.png`.", ""]
+    prefix = "quick-" if quick else ""
+    lines += [
+        "",
+        f"Plots: `bench/results/{prefix}time-vs-n.png` (log-log), `bench/results/{prefix}loss-time-front.png`.",
+        "",
+    ]
     path.write_text("\n".join(lines))
 
 
@@ -346,7 +352,7 @@ def targets(stats: dict, cases: list[tuple]) -> list[str]:
     return lines
 
 
-def plot(rows: list[dict], out: Path) -> None:
+def plot(rows: list[dict], out: Path, prefix: str = "") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -372,7 +378,7 @@ def plot(rows: list[dict], out: Path) -> None:
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(out / "time-vs-n.png", dpi=120)
+    fig.savefig(out / f"{prefix}time-vs-n.png", dpi=120)
     plt.close(fig)
 
     fronts = [
@@ -399,7 +405,7 @@ def plot(rows: list[dict], out: Path) -> None:
         ax.grid(True, alpha=0.3)
     axes[0][0].legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(out / "loss-time-front.png", dpi=110)
+    fig.savefig(out / f"{prefix}loss-time-front.png", dpi=110)
     plt.close(fig)
 
 

@@ -10,7 +10,8 @@ from banditpam_rs import KMedoids, levenshtein
 from sklearn.base import clone
 from sklearn.metrics import pairwise_distances
 
-# The reference cases of docs/ALGORITHMS.md: exact PAM on data/mnist-100.csv (sorted BUILD and final medoids, average loss).
+# The reference cases of docs/ALGORITHMS.md: exact PAM on data/mnist-100.csv (sorted BUILD and final
+# medoids, average loss).
 REFERENCE = [
     ("euclidean", 5, [16, 24, 32, 70, 87], [23, 30, 49, 70, 99], 7.825097),
     (
