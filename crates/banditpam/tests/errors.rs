@@ -158,19 +158,19 @@ fn cancellation_waits_for_one_pair_not_one_block() {
 fn long_vectors_are_checked_row_by_row() {
     use banditpam::Dissimilarity;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let d = 1 << 16;
+    let d = 1 << 20;
     let values: Vec<f32> = (0..5 * d).map(|v| (v % 7) as f32).collect();
     let data = DenseData::new(&values, 5, d, Metric::L1).unwrap();
-    // 300 references of 65,536 values: one candidate row is more work than one slice.
-    let refs = vec![0usize; 300];
-    let mut out = vec![0.0; 4 * 300];
+    // 260 references of 2^20 values: one candidate row is more work than one slice (2^28).
+    let refs = vec![0usize; 260];
+    let mut out = vec![0.0; 4 * 260];
     let checks = AtomicUsize::new(0);
     let keep_going = || checks.fetch_add(1, Ordering::Relaxed) < 2;
     let e = data.block_interruptible(&[1, 2, 3, 4], &refs, &mut out, &keep_going).unwrap_err();
     assert_eq!(e, Error::Interrupted);
     assert_eq!(checks.load(Ordering::Relaxed), 3, "two rows computed, the third refused");
     data.block_interruptible(&[1, 2, 3, 4], &refs, &mut out, &|| true).unwrap();
-    let mut direct = vec![0.0; 4 * 300];
+    let mut direct = vec![0.0; 4 * 260];
     data.block(&[1, 2, 3, 4], &refs, &mut direct).unwrap();
     assert_eq!(out, direct);
 }
