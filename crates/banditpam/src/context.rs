@@ -7,6 +7,7 @@ use rayon::prelude::*;
 
 use crate::data::Dissimilarity;
 use crate::error::{Error, Result};
+use crate::memory;
 use crate::observer::{Event, Observer};
 use crate::result::PhaseCounts;
 
@@ -97,7 +98,7 @@ impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
         let per_task: Vec<Result<Vec<R>>> = cands
             .par_chunks(CANDIDATES_PER_TASK)
             .map(|chunk| {
-                let mut rows = vec![0.0; chunk.len() * n];
+                let mut rows = memory::filled("a task's candidate rows (16 x n)", chunk.len().saturating_mul(n), 0.0)?;
                 self.full_rows(phase, chunk, &mut rows)?;
                 Ok(chunk.iter().zip(rows.chunks_exact(n)).map(|(&c, row)| score(c, row)).collect())
             })

@@ -2,7 +2,8 @@
 
 use crate::context::{Context, Phase};
 use crate::data::Dissimilarity;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::memory;
 
 /// The bookkeeping every algorithm shares: `best[j]`, `second[j]` and `nearest[j]` (a medoid
 /// position), plus the distance row of every medoid so swaps update in O(k n) without new
@@ -38,18 +39,23 @@ impl Assignment {
         medoids: &[usize],
     ) -> Result<Self> {
         let n = ctx.n();
-        let mut rows = vec![0.0; medoids.len() * n];
+        let mut rows = memory::filled("the medoids' distance rows (k x n)", medoids.len().saturating_mul(n), 0.0)?;
         ctx.full_rows(phase, medoids, &mut rows)?;
         let mut state = Assignment::empty(n);
         for (m, row) in medoids.iter().zip(rows.chunks_exact(n)) {
-            state.push(*m, row);
+            state.push(*m, row)?;
         }
         Ok(state)
     }
 
-    /// Add medoid `m` at the next position, given its row.
-    pub fn push(&mut self, m: usize, row: &[f64]) {
+    /// Add medoid `m` at the next position, given its row. Errors: [`crate::Error::OutOfMemory`]
+    /// when the rows (k x n in all) cannot grow.
+    pub fn push(&mut self, m: usize, row: &[f64]) -> Result<()> {
         let pos = self.medoids.len();
+        let bytes = (self.rows.len() + row.len()).saturating_mul(std::mem::size_of::<f64>());
+        self.rows
+            .try_reserve(row.len())
+            .map_err(|_| Error::OutOfMemory { what: "the medoids' distance rows (k x n)", bytes })?;
         self.medoids.push(m);
         self.rows.extend_from_slice(row);
         for (j, &d) in row.iter().enumerate() {
@@ -61,6 +67,7 @@ impl Assignment {
                 self.second[j] = d;
             }
         }
+        Ok(())
     }
 
     /// Replace the medoid at position `pos` by `m`, given its row; reassign every object.
@@ -137,7 +144,7 @@ mod tests {
         let mut state = Assignment::empty(n);
         let mut medoids = Vec::new();
         for m in [3, 17, 8] {
-            state.push(m, &rows[m]);
+            state.push(m, &rows[m]).unwrap();
             medoids.push(m);
             let (best, second, nearest) = brute(&rows, &medoids, n);
             assert_eq!((&state.best, &state.second, &state.nearest), (&best, &second, &nearest));
@@ -158,7 +165,7 @@ mod tests {
     #[test]
     fn one_medoid_has_no_second() {
         let mut state = Assignment::empty(3);
-        state.push(1, &[2.0, 0.0, 5.0]);
+        state.push(1, &[2.0, 0.0, 5.0]).unwrap();
         assert_eq!(state.second, vec![f64::INFINITY; 3]);
         assert_eq!((state.loss(), state.nearest.clone()), (7.0, vec![0, 0, 0]));
     }

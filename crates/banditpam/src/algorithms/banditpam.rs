@@ -84,7 +84,7 @@ pub(crate) fn build<D: Dissimilarity + ?Sized>(
         let chosen = cands[best_arm(ctx, refs, Phase::Build, &cands, &arms, settings)?];
         let mut row = vec![0.0; n];
         ctx.full_rows(Phase::Build, &[chosen], &mut row)?;
-        state.push(chosen, &row);
+        state.push(chosen, &row)?;
         ctx.report(Event::BuildStep { step: step + 1, k, distance_evaluations: ctx.counts().total() });
     }
     Ok(state)

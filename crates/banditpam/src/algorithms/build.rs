@@ -25,7 +25,7 @@ pub(crate) fn build<D: Dissimilarity + ?Sized>(ctx: &Context<'_, D>, k: usize) -
         let chosen = cands[pos];
         let mut row = vec![0.0; n];
         ctx.full_rows(Phase::Build, &[chosen], &mut row)?;
-        state.push(chosen, &row);
+        state.push(chosen, &row)?;
         ctx.report(Event::BuildStep { step: step + 1, k, distance_evaluations: ctx.counts().total() });
     }
     Ok(state)

@@ -7,6 +7,7 @@ use super::{best_position, candidate_deltas};
 use crate::context::{Context, Phase};
 use crate::data::Dissimilarity;
 use crate::error::Result;
+use crate::memory;
 use crate::observer::Event;
 use crate::state::Assignment;
 
@@ -28,7 +29,7 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
         return Ok((0, true));
     }
     let mut deltas = vec![0.0; k];
-    let mut rows = vec![0.0; LOOKAHEAD * n];
+    let mut rows = memory::filled("FasterPAM's candidate rows (64 x n)", LOOKAHEAD.saturating_mul(n), 0.0)?;
     let mut swaps = 0;
     // The last candidate whose swap was applied: a full cycle back to it without a swap ends.
     let mut last_swap: Option<usize> = None;

@@ -143,7 +143,7 @@ fn search<D: Dissimilarity + ?Sized>(
     let mut row = vec![0.0; m];
     for &medoid in initial {
         block.row(medoid, &mut row);
-        state.push(medoid, &row);
+        state.push(medoid, &row)?;
     }
     if k == n {
         return Ok((state.medoids, 0, true));

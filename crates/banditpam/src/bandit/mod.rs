@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use crate::context::{Context, Phase};
 use crate::data::Dissimilarity;
 use crate::error::Result;
+use crate::memory;
 
 /// Candidates whose estimates one parallel task updates.
 const CANDIDATES_PER_TASK: usize = 256;
@@ -82,12 +83,13 @@ pub(crate) fn best_arm<D: Dissimilarity + ?Sized>(
     let n = ctx.n();
     let width = arms.width();
     let total = cands.len() * width;
+    const WHAT: &str = "the bandit's arm estimates (candidates x k)";
     let mut est = Estimates {
         width,
-        sum: vec![0.0; total],
-        sum_sq: vec![0.0; total],
-        sigma: vec![0.0; total],
-        alive: vec![true; total],
+        sum: memory::filled(WHAT, total, 0.0)?,
+        sum_sq: memory::filled(WHAT, total, 0.0)?,
+        sigma: memory::filled(WHAT, total, 0.0)?,
+        alive: memory::filled(WHAT, total, true)?,
     };
 
     // First batch: the sigma sample, whose terms also count in the means.

@@ -123,7 +123,8 @@ fn check<T: Scalar>(values: &[T], n: usize, d: usize, metric: Metric) -> Result<
 /// This is what `predict` and `transform` need for rows that were not in the fitted data. Runs
 /// in a pool of `threads` workers (all cores for `None`), through the same kernels as a fit.
 ///
-/// Errors: those of [`DenseData::new`] for either input, [`Error::InvalidParameter`] (threads), [`Error::TooManyThreads`].
+/// Errors: those of [`DenseData::new`] for either input, [`Error::InvalidParameter`] (threads),
+/// [`Error::TooManyThreads`], [`Error::OutOfMemory`].
 ///
 /// ```
 /// use banditpam::{data::cross_distances, Metric};
@@ -150,7 +151,7 @@ pub fn cross_distances<T: Scalar>(
         check(values, values.len().div_ceil(d), d, metric)?;
     }
     let k = centers.len() / d;
-    let mut out = vec![0.0; points.len() / d * k];
+    let mut out = crate::memory::filled("the distances to the medoids (m x k)", points.len() / d * k, 0.0)?;
     crate::parallel::with_pool(threads, || {
         out.par_chunks_mut(CHUNK * k).zip(points.par_chunks(CHUNK * d)).for_each(|(dst, chunk)| {
             // The kernels compare rows of one data set: stack the centers above the chunk.
