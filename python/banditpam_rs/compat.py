@@ -23,6 +23,8 @@ import numpy as np
 
 from ._estimator import KMedoids as _KMedoids
 
+__all__ = ["KMedoids"]
+
 _ALGORITHMS = {
     "banditpam": "banditpam++",
     "banditpam_orig": "banditpam",

@@ -481,7 +481,26 @@ fn cross_distances<'py>(
     }
 }
 
-/// The Levenshtein (edit) distance between two strings, in Unicode scalar values.
+/// The Levenshtein (edit) distance between two strings.
+///
+/// The same distance as ``metric="levenshtein"``, for one pair.
+///
+/// Parameters
+/// ----------
+/// a, b : str
+///     The strings to compare.
+///
+/// Returns
+/// -------
+/// float
+///     The least number of single-character insertions, deletions and substitutions (of
+///     Unicode scalar values) that turn `a` into `b`.
+///
+/// Examples
+/// --------
+/// >>> from banditpam_rs import levenshtein
+/// >>> levenshtein("kitten", "sitting")
+/// 3.0
 #[pyfunction(name = "levenshtein")]
 fn levenshtein_py(a: &str, b: &str) -> f64 {
     levenshtein(a, b)

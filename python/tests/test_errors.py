@@ -8,8 +8,9 @@ import time
 
 import numpy as np
 import pytest
-from banditpam_rs import KMedoids
 from sklearn.utils.estimator_checks import check_estimator
+
+from banditpam_rs import KMedoids
 
 X = np.random.default_rng(0).normal(size=(30, 3))
 

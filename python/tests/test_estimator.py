@@ -6,9 +6,10 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from banditpam_rs import KMedoids, levenshtein
 from sklearn.base import clone
 from sklearn.metrics import pairwise_distances
+
+from banditpam_rs import KMedoids, levenshtein
 
 # The reference cases of docs/ALGORITHMS.md: exact PAM on data/mnist-100.csv (sorted BUILD and final
 # medoids, average loss).

@@ -8,6 +8,7 @@ import threading
 
 import numpy as np
 import pytest
+
 from banditpam_rs import METHODS, KMedoids
 
 TWO_GROUPS = [[1.0], [1.1], [1.2], [5.0], [5.1], [5.2]]
