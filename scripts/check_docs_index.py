@@ -11,14 +11,15 @@ from pathlib import Path
 
 import banditpam_rs
 import banditpam_rs.compat
+import banditpam_rs.metrics
 
 
 def public_names() -> list[str]:
     """Dotted names of the package's public objects and of their classes' public methods."""
     names = []
-    for module in (banditpam_rs, banditpam_rs.compat):
+    for module in (banditpam_rs, banditpam_rs.compat, banditpam_rs.metrics):
         for name in module.__all__:
-            if name.startswith("__"):
+            if name.startswith("__") or inspect.ismodule(getattr(module, name)):
                 continue
             names.append(f"{module.__name__}.{name}")
             value = getattr(module, name)

@@ -1,10 +1,24 @@
 """k-medoids clustering in Rust: BanditPAM++, BanditPAM, PAM, FastPAM1 and FasterPAM.
 
-`KMedoids` is a scikit-learn estimator; `banditpam_rs.compat.KMedoids` mirrors the upstream
-`banditpam` package's API for a two-line migration.
+`KMedoids` is a scikit-learn estimator; `select_k` chooses the number of clusters;
+`banditpam_rs.metrics` scores clusterings (Silhouette, Medoid Silhouette) for any metric;
+`banditpam_rs.compat.KMedoids` mirrors the upstream `banditpam` package's API for a two-line
+migration.
 """
 
+from . import compat, metrics
 from ._core import __version__, levenshtein
 from ._estimator import METHODS, METRICS, KMedoids
+from ._selection import KSelection, select_k
 
-__all__ = ["KMedoids", "METHODS", "METRICS", "levenshtein", "__version__"]
+__all__ = [
+    "KMedoids",
+    "KSelection",
+    "METHODS",
+    "METRICS",
+    "compat",
+    "levenshtein",
+    "metrics",
+    "select_k",
+    "__version__",
+]

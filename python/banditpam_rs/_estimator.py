@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -28,7 +28,7 @@ METHODS: tuple[str, ...] = tuple(_core.METHODS)
 METRICS: tuple[str, ...] = tuple(_core.METRICS)
 
 
-class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
+class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator):
     """k-medoids clustering: k cluster centres that are data points, for any dissimilarity.
 
     The default method, BanditPAM++, returns PAM's medoids (the classic exact algorithm's
@@ -55,7 +55,17 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         swap lowers the true loss. The exact methods first build the n x n matrix (float64, or
         float32 when only that fits `memory_budget`) when it fits; reported losses stay exact.
     max_iter : int, default=100
-        Maximum number of swap iterations.
+        Maximum number of swap iterations (0: return the initial medoids).
+    init : {"build", "random", "k-medoids++"}, array-like of k ints, or None, default=None
+        How the search starts: "build" is PAM's greedy BUILD (the default of PAM, FastPAM1 and
+        the bandit methods, which run it as a best-arm search); "random" draws k distinct
+        samples (the default of FasterPAM and OneBatchPAM); "k-medoids++" draws the first
+        uniformly and each next one with probability proportional to its dissimilarity to the
+        nearest medoid so far; an array gives the k initial medoid indices. None: the method's
+        own default.
+    n_init : int, default=1
+        Run the search this many times from different seeds (derived from `random_state`) and
+        keep the lowest loss. Useful with random starts; the first run is the single run's.
     build_confidence : float, default=3.0
         BanditPAM confidence in BUILD: the radius is ``sigma * sqrt((c + ln n) / T)``.
     swap_confidence : float, default=5.0
@@ -110,6 +120,8 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         Dissimilarities computed, by phase: "build", "swap", "other", "total".
     cache_hits_ : dict
         Distances read from the BanditPAM++ cache instead of computed, by phase.
+    cache_writes_ : dict
+        Distances written into the BanditPAM++ cache, by phase (each entry once).
     fit_seconds_ : dict
         Wall time of the fit by phase ("build", "swap", "other", "total").
 
@@ -132,6 +144,8 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         metric: str | Callable[[Any, Any], float] = "euclidean",
         method: str = "banditpam++",
         max_iter: int = 100,
+        init: str | Sequence[int] | np.ndarray | None = None,
+        n_init: int = 1,
         build_confidence: float = 3.0,
         swap_confidence: float = 5.0,
         batch_size: int = 100,
@@ -146,6 +160,8 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         self.metric = metric
         self.method = method
         self.max_iter = max_iter
+        self.init = init
+        self.n_init = n_init
         self.build_confidence = build_confidence
         self.swap_confidence = swap_confidence
         self.batch_size = batch_size
@@ -173,6 +189,11 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         params["seed"] = _seed(self.random_state)
         return params
 
+    @property
+    def _n_features_out(self) -> int:
+        """Columns of `transform`'s output, one per medoid (named kmedoids0, kmedoids1, ...)."""
+        return len(self.medoid_indices_)
+
     # -- fitting --------------------------------------------------------------------------
 
     def fit(self, X: Any, y: Any = None) -> KMedoids:
@@ -191,9 +212,17 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         self : KMedoids
             The fitted estimator.
         """
+        kind, data, centers_from = self._training_data(X)
+        result = _core.fit(data, metric=self.metric, p=self.p, verbose=bool(self.verbose), **self._core_params())
+        return self._set_fitted(result, kind, data, centers_from)
+
+    def _training_data(self, X: Any) -> tuple[str, Any, np.ndarray | None]:
+        """X as the core reads it for this metric: (kind, data, the array medoid rows come from).
+
+        Sets `n_features_in_` (and `feature_names_in_`) for array inputs.
+        """
         kind = self._metric_kind()
         centers_from: np.ndarray | None = None
-        self._medoid_items = None
         if kind == "callable":
             data, centers_from = self._items(X, reset=True)
         elif kind == "levenshtein":
@@ -205,15 +234,15 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         else:
             data = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1)
             centers_from = data
-        n_samples = len(data)
-        result = _core.fit(data, metric=self.metric, p=self.p, verbose=bool(self.verbose), **self._core_params())
+        return kind, data, centers_from
 
+    def _set_fitted(self, result: Any, kind: str, data: Any, centers_from: np.ndarray | None) -> KMedoids:
+        """Set the fitted attributes from the core's result on `data` (from `_training_data`)."""
         medoids = result.medoids
         self.medoid_indices_ = medoids
         self.labels_ = result.labels
         self.cluster_centers_ = None if centers_from is None else centers_from[medoids].copy()
-        if kind in ("callable", "levenshtein"):
-            self._medoid_items = [data[i] for i in medoids]
+        self._medoid_items = [data[i] for i in medoids] if kind in ("callable", "levenshtein") else None
         self.inertia_ = result.loss
         self.average_loss_ = result.average_loss
         self.build_medoid_indices_ = result.build_medoids
@@ -224,8 +253,9 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         self.matrix_ = result.matrix
         self.distance_evaluations_ = dict(result.distance_evaluations)
         self.cache_hits_ = dict(result.cache_hits)
+        self.cache_writes_ = dict(result.cache_writes)
         self.fit_seconds_ = dict(result.seconds)
-        self.n_train_samples_ = n_samples
+        self.n_train_samples_ = len(data)
         return self
 
     def _items(self, X: Any, *, reset: bool, strings: bool = False) -> tuple[list, np.ndarray | None]:

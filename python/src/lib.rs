@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use banditpam::{
-    levenshtein, Algorithm, CheckedKMedoids, Clustering, DenseData, Error, Event, KMedoids, MatrixPrecision, Metric,
-    MetricName, Objects, Observer, PhaseCounts, Precomputed, Scalar,
+    levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, Error, Event, Init, KMedoids, KScore,
+    MatrixPrecision, Metric, MetricName, Objects, Observer, PhaseCounts, Precomputed, Scalar,
 };
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods, ToPyArray};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
@@ -87,9 +87,9 @@ impl Watch {
 
 /// Runs `job` on a worker thread while this thread, without the GIL, waits: printing progress,
 /// and turning Ctrl-C into a cancellation the core notices within one block of work.
-fn run_released<F>(py: Python<'_>, verbose: bool, job: F) -> PyResult<Clustering>
+fn run_released<T: Send, F>(py: Python<'_>, verbose: bool, job: F) -> PyResult<T>
 where
-    F: FnOnce(&Watch) -> banditpam::Result<Clustering> + Send,
+    F: FnOnce(&Watch) -> banditpam::Result<T> + Send,
 {
     let (sender, receiver) = channel();
     // Only this thread reads it, but `detach` needs what it borrows to be `Sync`.
@@ -145,6 +145,13 @@ const PARAMETERS: &[(&str, &str, Setter)] = &[
     ("n_clusters", "k", |m, name, v| Ok(m.k(count(name, v)?))),
     ("method", "algorithm", |m, _, v| Ok(m.algorithm(method(v)?))),
     ("max_iter", "max_iter", |m, name, v| Ok(m.max_iter(count(name, v)?))),
+    ("init", "init", |m, name, v| {
+        Ok(match optional(name, v, init)? {
+            Some(init) => m.init(init),
+            None => m,
+        })
+    }),
+    ("n_init", "n_init", |m, name, v| Ok(m.n_init(count(name, v)?))),
     ("build_confidence", "build_confidence", |m, name, v| Ok(m.build_confidence(number(name, v)?))),
     ("swap_confidence", "swap_confidence", |m, name, v| Ok(m.swap_confidence(number(name, v)?))),
     ("batch_size", "batch_size", |m, name, v| Ok(m.batch_size(count(name, v)?))),
@@ -215,6 +222,25 @@ fn optional<T>(
     } else {
         read(name, value).map(Some)
     }
+}
+
+/// `init`: a name ("build", "random", "k-medoids++") or a sequence of k medoid indices.
+fn init(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Init> {
+    if let Ok(text) = value.extract::<String>() {
+        return text.parse().map_err(to_py_err);
+    }
+    let indices: Vec<i64> = value.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "{name} must be one of {:?} or a sequence of medoid indices, got {}",
+            Init::NAMES,
+            type_name(value)
+        ))
+    })?;
+    let medoids = indices
+        .iter()
+        .map(|&i| usize::try_from(i).map_err(|_| PyValueError::new_err(format!("{name} holds the negative index {i}"))))
+        .collect::<PyResult<Vec<usize>>>()?;
+    Ok(Init::Medoids(medoids))
 }
 
 fn method(value: &Bound<'_, PyAny>) -> PyResult<Algorithm> {
@@ -302,6 +328,9 @@ struct FitResult {
     /// Distances read from the BanditPAM++ cache, by phase.
     #[pyo3(get)]
     cache_hits: Py<PyDict>,
+    /// Distances written into the BanditPAM++ cache, by phase.
+    #[pyo3(get)]
+    cache_writes: Py<PyDict>,
     /// Wall time by phase, in seconds.
     #[pyo3(get)]
     seconds: Py<PyDict>,
@@ -331,29 +360,81 @@ impl FitResult {
             converged: fit.converged,
             distance_evaluations: counts(py, fit.distance_evaluations)?,
             cache_hits: counts(py, fit.cache_hits)?,
+            cache_writes: counts(py, fit.cache_writes)?,
             seconds: seconds.unbind(),
         })
     }
 }
 
-/// Fits `params` on a borrowed C-contiguous 2-D float array, as dense rows or a matrix.
-fn fit_array<T: Scalar + numpy::Element>(
+/// A computation on a data set of any kind (run with the GIL released, watched by `Watch`).
+type Job<'a, T> = &'a (dyn Fn(&dyn Dissimilarity, &Watch) -> banditpam::Result<T> + Sync);
+
+/// Runs `job` on `x` read as `metric` says: a C-contiguous float32/float64 2-D array (rows,
+/// or an n x n matrix for "precomputed"), a sequence of str ("levenshtein"), or a sequence of
+/// objects compared by a Python callable. The one place the binding turns Python data into
+/// the core's data.
+fn with_data<T: Send>(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    metric: &MetricArg,
+    verbose: bool,
+    job: Job<'_, T>,
+) -> PyResult<T> {
+    match metric {
+        MetricArg::Callable(function) => {
+            let items: Vec<Py<PyAny>> = x.try_iter()?.map(|item| item.map(Bound::unbind)).collect::<PyResult<_>>()?;
+            run_released(py, verbose, |watch| {
+                let measure = |a: &Py<PyAny>, b: &Py<PyAny>| -> f64 {
+                    if !watch.keep_going() {
+                        return f64::NAN;
+                    }
+                    Python::attach(|py| match function.call1(py, (a, b)).and_then(|v| v.extract::<f64>(py)) {
+                        Ok(value) => value,
+                        Err(error) => {
+                            watch.record_callback_error(error);
+                            f64::NAN
+                        }
+                    })
+                };
+                job(&Objects::new(&items, measure)?, watch)
+            })
+        }
+        MetricArg::Named(MetricName::Levenshtein) => {
+            let words: Vec<String> =
+                x.extract().map_err(|_| PyTypeError::new_err("the levenshtein metric needs a sequence of str"))?;
+            let data = Objects::new(&words, |a: &String, b: &String| levenshtein(a, b)).map_err(to_py_err)?;
+            run_released(py, verbose, |watch| job(&data, watch))
+        }
+        MetricArg::Named(name) => {
+            if let Ok(array) = x.cast::<PyArray2<f32>>() {
+                on_array(py, array.readonly(), *name, verbose, job)
+            } else if let Ok(array) = x.cast::<PyArray2<f64>>() {
+                on_array(py, array.readonly(), *name, verbose, job)
+            } else {
+                Err(PyTypeError::new_err("X must be a 2-D float32 or float64 numpy array"))
+            }
+        }
+    }
+}
+
+/// [`with_data`] for a borrowed C-contiguous 2-D float array, as dense rows or a matrix.
+fn on_array<T: Scalar + numpy::Element, R: Send>(
     py: Python<'_>,
     x: PyReadonlyArray2<'_, T>,
     metric: MetricName,
-    params: &CheckedKMedoids,
     verbose: bool,
-) -> PyResult<Clustering> {
+    job: Job<'_, R>,
+) -> PyResult<R> {
     let [rows, cols] = [x.shape()[0], x.shape()[1]];
     let values = x.as_slice().map_err(|_| PyValueError::new_err("X must be C-contiguous"))?;
     match metric {
         MetricName::Dense(metric) => {
             let data = DenseData::new(values, rows, cols, metric).map_err(to_py_err)?;
-            run_released(py, verbose, |watch| params.fit_with_observer(&data, watch))
+            run_released(py, verbose, |watch| job(&data, watch))
         }
         MetricName::Precomputed => {
             let data = Precomputed::new(values, rows, cols).map_err(to_py_err)?;
-            run_released(py, verbose, |watch| params.fit_with_observer(&data, watch))
+            run_released(py, verbose, |watch| job(&data, watch))
         }
         MetricName::Levenshtein => Err(PyTypeError::new_err("the levenshtein metric needs a sequence of str")),
     }
@@ -377,28 +458,76 @@ fn fit(
 ) -> PyResult<FitResult> {
     let metric = MetricArg::new(metric, p)?;
     let params = builder(params)?.check().map_err(to_py_err)?;
-    let fit = match metric {
-        MetricArg::Callable(function) => {
-            let items: Vec<Py<PyAny>> = x.try_iter()?.map(|item| item.map(Bound::unbind)).collect::<PyResult<_>>()?;
-            fit_callable(py, &items, function, &params, verbose)?
-        }
-        MetricArg::Named(MetricName::Levenshtein) => {
-            let words: Vec<String> =
-                x.extract().map_err(|_| PyTypeError::new_err("the levenshtein metric needs a sequence of str"))?;
-            let data = Objects::new(&words, |a: &String, b: &String| levenshtein(a, b)).map_err(to_py_err)?;
-            run_released(py, verbose, |watch| params.fit_with_observer(&data, watch))?
-        }
-        MetricArg::Named(name) => {
-            if let Ok(array) = x.cast::<PyArray2<f32>>() {
-                fit_array(py, array.readonly(), name, &params, verbose)?
-            } else if let Ok(array) = x.cast::<PyArray2<f64>>() {
-                fit_array(py, array.readonly(), name, &params, verbose)?
-            } else {
-                return Err(PyTypeError::new_err("X must be a 2-D float32 or float64 numpy array"));
-            }
-        }
-    };
+    let fit = with_data(py, x, &metric, verbose, &|data, watch| params.fit_with_observer(data, watch))?;
     FitResult::new(py, fit)
+}
+
+/// The Silhouette of each sample under `labels` (see `banditpam_rs.metrics.silhouette_samples`).
+#[pyfunction]
+#[pyo3(signature = (x, labels, *, metric, p=None, n_threads=None))]
+fn silhouette_samples<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    labels: Vec<i64>,
+    metric: &Bound<'py, PyAny>,
+    p: Option<&Bound<'py, PyAny>>,
+    n_threads: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let metric = MetricArg::new(metric, p)?;
+    let threads = n_threads.map(|t| optional("n_threads", t, count)).transpose()?.flatten();
+    // Labels are any integers: shift them to non-negative ones, keeping which are equal.
+    let least = labels.iter().copied().min().unwrap_or(0);
+    let labels: Vec<usize> = labels.iter().map(|&l| (l as i128 - least as i128) as usize).collect();
+    let samples = with_data(py, x, &metric, false, &|data, watch| {
+        banditpam::silhouette_samples_with_observer(data, &labels, threads, watch)
+    })?;
+    Ok(PyArray1::from_vec(py, samples))
+}
+
+/// The Medoid Silhouette of each sample for `medoids` (see
+/// `banditpam_rs.metrics.medoid_silhouette_samples`).
+#[pyfunction]
+#[pyo3(signature = (x, medoids, *, metric, p=None, n_threads=None))]
+fn medoid_silhouette_samples<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyAny>,
+    medoids: Vec<i64>,
+    metric: &Bound<'py, PyAny>,
+    p: Option<&Bound<'py, PyAny>>,
+    n_threads: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let metric = MetricArg::new(metric, p)?;
+    let threads = n_threads.map(|t| optional("n_threads", t, count)).transpose()?.flatten();
+    let medoids = medoids
+        .iter()
+        .map(|&m| usize::try_from(m).map_err(|_| PyValueError::new_err(format!("medoid index {m} is negative"))))
+        .collect::<PyResult<Vec<usize>>>()?;
+    let samples =
+        with_data(py, x, &metric, false, &|data, _| banditpam::medoid_silhouette_samples(data, &medoids, threads))?;
+    Ok(PyArray1::from_vec(py, samples))
+}
+
+/// Fit every k of `ks` and score each (see `banditpam_rs.select_k`). Returns `(best_k,
+/// scores, fits)`, `scores` a list of `(k, score)` and `fits` the FitResults, in `ks` order.
+#[pyfunction]
+#[pyo3(signature = (x, ks, *, metric, p=None, score="medoid_silhouette", verbose=false, **params))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
+fn select_k(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    ks: Vec<usize>,
+    metric: &Bound<'_, PyAny>,
+    p: Option<&Bound<'_, PyAny>>,
+    score: &str,
+    verbose: bool,
+    params: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(usize, Vec<(usize, f64)>, Vec<FitResult>)> {
+    let metric = MetricArg::new(metric, p)?;
+    let score: KScore = score.parse().map_err(to_py_err)?;
+    let params = builder(params)?;
+    let found = with_data(py, x, &metric, verbose, &|data, _| banditpam::select_k(&params, data, &ks, score))?;
+    let fits = found.fits.into_iter().map(|fit| FitResult::new(py, fit)).collect::<PyResult<Vec<_>>>()?;
+    Ok((found.best_k, found.scores, fits))
 }
 
 /// What kind of data `metric` reads: "dense", "precomputed", "levenshtein" or "callable".
@@ -408,32 +537,6 @@ fn fit(
 #[pyo3(signature = (metric, p=None))]
 fn metric_kind(metric: &Bound<'_, PyAny>, p: Option<&Bound<'_, PyAny>>) -> PyResult<&'static str> {
     Ok(MetricArg::new(metric, p)?.kind())
-}
-
-/// Fits on Python objects with a Python dissimilarity, taking the GIL for each call.
-fn fit_callable(
-    py: Python<'_>,
-    items: &[Py<PyAny>],
-    function: Py<PyAny>,
-    params: &CheckedKMedoids,
-    verbose: bool,
-) -> PyResult<Clustering> {
-    run_released(py, verbose, |watch| {
-        let measure = |a: &Py<PyAny>, b: &Py<PyAny>| -> f64 {
-            if !watch.keep_going() {
-                return f64::NAN;
-            }
-            Python::attach(|py| match function.call1(py, (a, b)).and_then(|v| v.extract::<f64>(py)) {
-                Ok(value) => value,
-                Err(error) => {
-                    watch.record_callback_error(error);
-                    f64::NAN
-                }
-            })
-        };
-        let data = Objects::new(items, measure)?;
-        params.fit_with_observer(&data, watch)
-    })
 }
 
 /// Distances from each row of `x` to each row of `centers` (m x k, float64), by the core kernels.
@@ -511,6 +614,9 @@ fn levenshtein_py(a: &str, b: &str) -> f64 {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(metric_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(silhouette_samples, m)?)?;
+    m.add_function(wrap_pyfunction!(medoid_silhouette_samples, m)?)?;
+    m.add_function(wrap_pyfunction!(select_k, m)?)?;
     m.add_class::<FitResult>()?;
     m.add("FIT_PARAMETERS", PARAMETERS.iter().map(|(python, _, _)| *python).collect::<Vec<_>>())?;
     m.add("METHODS", Algorithm::ALL.map(Algorithm::name).to_vec())?;

@@ -33,15 +33,13 @@ def test_bad_names_and_unfitted_use():
         KMedoids(n_medoids=2).fit(X, "L_two")
     with pytest.raises(ValueError, match="unknown algorithm 'CLARA'"):
         KMedoids(n_medoids=2, algorithm="CLARA").fit(X, "L2")
-    with pytest.raises(ValueError, match="use_perm"):
-        KMedoids(n_medoids=2, use_perm=False).fit(X, "L2")
+    with pytest.raises(ValueError):
+        KMedoids().fit(np.array([]), "L2")
     # Errors name this class's parameters, not the estimator's.
     with pytest.raises(ValueError, match="n_medoids must be >= 1"):
         KMedoids(n_medoids=0).fit(X, "L2")
     with pytest.raises(ValueError, match="n_medoids=21 must be at most"):
         KMedoids(n_medoids=21).fit(X, "L2")
-    with pytest.raises(AttributeError, match="not fitted"):
-        KMedoids().medoids  # noqa: B018
 
 
 def test_algorithms_agree_with_each_other(mnist):
@@ -73,3 +71,82 @@ def test_reproduces_upstream_banditpam(mnist, n, k, loss):
     assert sorted(ours.build_medoids.tolist()) == sorted(int(m) for m in theirs.build_medoids)
     assert ours.average_loss == pytest.approx(theirs.average_loss, rel=1e-5)
     assert ours.steps == theirs.steps
+
+
+UPSTREAM_PARAMETERS = [
+    "n_medoids",
+    "algorithm",
+    "max_iter",
+    "build_confidence",
+    "swap_confidence",
+    "use_cache",
+    "use_perm",
+    "cache_width",
+    "parallelize",
+    "seed",
+]
+UPSTREAM_RESULTS = ["medoids", "build_medoids", "labels"]
+UPSTREAM_COUNTERS = [
+    "average_loss",
+    "steps",
+    "build_distance_computations",
+    "swap_distance_computations",
+    "misc_distance_computations",
+    "cache_hits",
+    "cache_misses",
+    "cache_writes",
+]
+
+
+def test_defaults_and_unfitted_results_are_upstreams():
+    upstream = pytest.importorskip("banditpam", reason="banditpam==6.0.2 could not be installed from PyPI")
+    theirs, ours = upstream.KMedoids(), KMedoids()
+    for name in UPSTREAM_PARAMETERS:
+        assert getattr(ours, name) == getattr(theirs, name), name
+    for name in UPSTREAM_RESULTS:
+        mine, their = getattr(ours, name), getattr(theirs, name)
+        assert (mine.shape, mine.dtype, mine[0].tolist()) == (their.shape, their.dtype, their[0].tolist()), name
+    for name in UPSTREAM_COUNTERS:
+        assert getattr(ours, name) == getattr(theirs, name), name
+    assert ours.getDistanceComputations(True) == theirs.getDistanceComputations(True) == 0
+
+
+def test_the_module_stands_in_for_upstreams():
+    import banditpam_rs
+
+    assert banditpam_rs.compat.KMedoids is KMedoids
+    from banditpam_rs.compat import get_max_threads, set_num_threads
+
+    assert get_max_threads() >= 1
+    X = np.random.default_rng(2).normal(size=(300, 4))
+    everywhere = KMedoids(n_medoids=4).fit(X, "L2")
+    try:
+        set_num_threads(1)
+        assert get_max_threads() == 1
+        one = KMedoids(n_medoids=4).fit(X, "L2")
+    finally:
+        set_num_threads(None)
+    assert one.medoids.tolist() == everywhere.medoids.tolist()
+    for bad, error in [(0, ValueError), (True, TypeError), (1.5, TypeError)]:
+        with pytest.raises(error, match="num_threads"):
+            set_num_threads(bad)
+
+
+def test_use_perm_and_the_cache_counters(mnist):
+    X = mnist[:600]
+    pam = sorted(KMedoids(n_medoids=5, algorithm="FastPAM1").fit(X, "L2").medoids.tolist())
+    cached = KMedoids(n_medoids=5).fit(X, "L2")
+    assert cached.cache_writes > 0 and cached.cache_hits > 0
+    # Every distance read went through the cache: computed (a miss) or read back (a hit).
+    assert cached.cache_misses == cached.getDistanceComputations(True) >= cached.cache_writes
+    # Upstream's default width, 1,000 columns, holds every reference at n = 600: each entry
+    # is written once and no distance is computed twice.
+    assert cached.cache_writes <= 600 * 600
+
+    fixed = KMedoids(n_medoids=5, use_cache=False).fit(X, "L2")
+    shuffled = KMedoids(n_medoids=5, use_perm=False).fit(X, "L2")
+    for model in (fixed, shuffled):
+        assert sorted(model.medoids.tolist()) == pam
+        assert model.cache_hits == model.cache_writes == model.cache_misses == 0
+    # A new reference order at each step samples other references than the fixed order does.
+    assert shuffled.swap_distance_computations != fixed.swap_distance_computations

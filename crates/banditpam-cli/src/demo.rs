@@ -87,7 +87,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         seed: args.common.seed,
         threads: args.common.thread_count(),
     };
-    let report = Report::new(run, fit);
+    let report = Report::new(run, fit, None);
     output::print(&report.summary())?;
     output::print("\ncluster  medoid  digit  size   members showing the medoid's digit")?;
     let mut agreeing = 0;

@@ -16,7 +16,7 @@ pub enum Format {
     Csv,
     /// Tab-separated numbers.
     Tsv,
-    /// A NumPy `.npy` array of float32 or float64, C or Fortran order.
+    /// A NumPy `.npy` 2-D array of floats or integers, C or Fortran order.
     Npy,
     /// One object (a string) per line.
     Lines,
@@ -58,15 +58,102 @@ pub fn resolve(format: Format, input: &Path, strings: bool) -> Format {
     }
 }
 
-/// Reads `input` in `format` (already resolved); `header` skips a first line of column names.
-pub fn read(input: &Path, format: Format, header: bool) -> Result<Table, CliError> {
+/// Columns to keep, as given to `--columns`: 1-based numbers or header names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Column {
+    Number(usize),
+    Name(String),
+}
+
+/// The value of `--columns`: the columns to keep, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Columns(pub Vec<Column>);
+
+/// Parses `--columns`: a comma-separated list of 1-based numbers, `a-b` ranges, or names.
+pub fn parse_columns(text: &str) -> Result<Columns, String> {
+    let mut columns = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        if part.is_empty() {
+            return Err(format!("empty column in {text:?}"));
+        }
+        let number = |t: &str| match t.trim().parse::<usize>() {
+            Ok(0) => Err("columns are numbered from 1".to_string()),
+            Ok(j) => Ok(Some(j)),
+            Err(_) => Ok(None),
+        };
+        match part.split_once('-').map(|(a, b)| (number(a), number(b))) {
+            Some((Ok(Some(a)), Ok(Some(b)))) if a <= b => columns.extend((a..=b).map(Column::Number)),
+            Some((Ok(Some(a)), Ok(Some(b)))) => return Err(format!("the range {a}-{b} runs backwards")),
+            _ => match number(part)? {
+                Some(j) => columns.push(Column::Number(j)),
+                None => columns.push(Column::Name(part.to_string())),
+            },
+        }
+    }
+    Ok(Columns(columns))
+}
+
+/// How to read a table: the first line's role and the columns to keep.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// The first line holds column names.
+    pub header: bool,
+    /// Keep only these columns (all when `None`).
+    pub columns: Option<Vec<Column>>,
+}
+
+/// Reads `input` in `format` (already resolved).
+pub fn read(input: &Path, format: Format, options: &ReadOptions) -> Result<Table, CliError> {
     let bytes = read_bytes(input)?;
     let path = input.to_path_buf();
+    if options.columns.is_some() && format == Format::Lines {
+        return Err(CliError::Usage("--columns picks columns of a table; text input has none".into()));
+    }
     match format {
-        Format::Npy => read_npy(&bytes, path),
-        Format::Lines => read_lines(&bytes, path, header),
-        Format::Tsv => read_delimited(&bytes, b'\t', header, path),
-        Format::Csv | Format::Auto => read_delimited(&bytes, b',', header, path),
+        Format::Npy => select_npy_columns(read_npy(&bytes, path.clone())?, options.columns.as_deref(), path),
+        Format::Lines => read_lines(&bytes, path, options.header),
+        Format::Tsv => read_delimited(&bytes, b'\t', options, path),
+        Format::Csv | Format::Auto => read_delimited(&bytes, b',', options, path),
+    }
+}
+
+/// Positions (0-based) of `columns` among `names` (the header, if any) for a table `width` wide.
+fn column_positions(columns: &[Column], names: Option<&csv::StringRecord>, width: usize) -> Result<Vec<usize>, String> {
+    columns
+        .iter()
+        .map(|column| match column {
+            Column::Number(j) if *j <= width => Ok(j - 1),
+            Column::Number(j) => Err(format!("column {j} is past the last column ({width})")),
+            Column::Name(name) => {
+                let Some(names) = names else {
+                    return Err(format!("column {name:?} is a name: add --header (or give column numbers)"));
+                };
+                names.iter().position(|n| n == name).ok_or_else(|| {
+                    let known: Vec<&str> = names.iter().collect();
+                    format!("no column named {name:?}; the header has {known:?}")
+                })
+            }
+        })
+        .collect()
+}
+
+/// An `.npy` table with only the chosen columns (by number: an array has no names).
+fn select_npy_columns(table: Table, columns: Option<&[Column]>, path: PathBuf) -> Result<Table, CliError> {
+    let Some(columns) = columns else { return Ok(table) };
+    let bad = |message: String| CliError::Input { path: path.clone(), message };
+    fn pick<T: Copy>(values: &[T], d: usize, keep: &[usize]) -> Vec<T> {
+        values.chunks_exact(d.max(1)).flat_map(|row| keep.iter().map(move |&j| row[j])).collect()
+    }
+    match table {
+        Table::F32 { values, n, d } => {
+            let keep = column_positions(columns, None, d).map_err(bad)?;
+            Ok(Table::F32 { values: pick(&values, d, &keep), n, d: keep.len() })
+        }
+        Table::F64 { values, n, d } => {
+            let keep = column_positions(columns, None, d).map_err(bad)?;
+            Ok(Table::F64 { values: pick(&values, d, &keep), n, d: keep.len() })
+        }
+        Table::Lines(lines) => Ok(Table::Lines(lines)),
     }
 }
 
@@ -77,18 +164,25 @@ fn read_lines(bytes: &[u8], path: PathBuf, header: bool) -> Result<Table, CliErr
     Ok(Table::Lines(lines))
 }
 
-fn read_delimited(bytes: &[u8], delimiter: u8, header: bool, path: PathBuf) -> Result<Table, CliError> {
+fn read_delimited(bytes: &[u8], delimiter: u8, options: &ReadOptions, path: PathBuf) -> Result<Table, CliError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
-        .has_headers(header)
+        .has_headers(options.header)
         .flexible(true)
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
         .from_reader(bytes);
+    let names = if options.header {
+        Some(reader.headers().map_err(|e| CliError::Input { path: path.clone(), message: e.to_string() })?.clone())
+    } else {
+        None
+    };
     let mut values = Vec::new();
     let mut width = None;
+    let mut keep: Option<Vec<usize>> = None;
     let mut n = 0;
-    for record in reader.records() {
+    let mut records = reader.records();
+    while let Some(record) = records.next() {
         let record = record.map_err(|e| CliError::Input { path: path.clone(), message: e.to_string() })?;
         let line = record.position().map_or(0, |p| p.line());
         if record.iter().all(str::is_empty) {
@@ -101,11 +195,23 @@ fn read_delimited(bytes: &[u8], delimiter: u8, header: bool, path: PathBuf) -> R
                 message: format!("line {line} has {} values, but the first row has {expected}", record.len()),
             });
         }
-        for (col, field) in record.iter().enumerate() {
-            let value: f64 = field.parse().map_err(|_| CliError::Input {
-                path: path.clone(),
-                message: format!("line {line}, column {}: cannot read {field:?} as a number", col + 1),
-            })?;
+        let keep = match &mut keep {
+            Some(keep) => keep,
+            None => keep.insert(match &options.columns {
+                Some(columns) => column_positions(columns, names.as_ref(), expected)
+                    .map_err(|message| CliError::Input { path: path.clone(), message })?,
+                None => (0..expected).collect(),
+            }),
+        };
+        for &col in keep.iter() {
+            let field = &record[col];
+            let Ok(value) = field.parse::<f64>() else {
+                let mut message = format!("line {line}, column {}: cannot read {field:?} as a number", col + 1);
+                if n == 0 {
+                    message += &first_line_hint(&record, records.next(), options.header);
+                }
+                return Err(CliError::Input { path, message });
+            };
             if !value.is_finite() {
                 return Err(CliError::Input {
                     path,
@@ -116,8 +222,20 @@ fn read_delimited(bytes: &[u8], delimiter: u8, header: bool, path: PathBuf) -> R
         }
         n += 1;
     }
-    let d = width.unwrap_or(0);
+    let d = keep.map_or(width.unwrap_or(0), |keep| keep.len());
     Ok(Table::F64 { values, n, d })
+}
+
+/// What to suggest when the first row is not numbers: a header if the next row is numbers,
+/// the strings reader if the rows are single words or phrases.
+fn first_line_hint(first: &csv::StringRecord, next: Option<csv::Result<csv::StringRecord>>, header: bool) -> String {
+    let numeric = |r: &csv::StringRecord| r.iter().all(|f| f.parse::<f64>().is_ok());
+    match next {
+        Some(Ok(next)) if !header && numeric(&next) => "; line 1 looks like a header: add --header".into(),
+        _ if first.len() == 1 => "; text input? use --metric levenshtein (one string per line)".into(),
+        _ if !header => "; if line 1 holds column names, add --header; pick numeric columns with --columns".into(),
+        _ => "; pick the numeric columns with --columns".into(),
+    }
 }
 
 fn read_npy(bytes: &[u8], path: PathBuf) -> Result<Table, CliError> {
@@ -128,33 +246,48 @@ fn read_npy(bytes: &[u8], path: PathBuf) -> Result<Table, CliError> {
         return Err(bad(format!("a 2-D array is needed, this one has shape {shape:?}")));
     };
     let fortran = file.order() == Order::Fortran;
-    let float_size = match file.dtype() {
-        DType::Plain(ty) if ty.type_char() == TypeChar::Float => ty.size_field(),
+    let (kind, item_size) = match file.dtype() {
+        DType::Plain(ty) if matches!(ty.type_char(), TypeChar::Float | TypeChar::Int | TypeChar::Uint) => {
+            (ty.type_char(), ty.size_field())
+        }
         other => {
-            return Err(bad(format!("unsupported dtype {}: save the array as float32 or float64", other.descr())));
+            return Err(bad(format!(
+                "unsupported dtype {}: save the array as floats or integers (float32, float64, int8-int64, uint8-uint64)",
+                other.descr()
+            )));
         }
     };
     // Check the announced shape against the bytes present before allocating for it.
-    let announced = n.checked_mul(d).and_then(|values| values.checked_mul(float_size as usize));
+    let announced = n.checked_mul(d).and_then(|values| values.checked_mul(item_size as usize));
     let present = npy_data_len(bytes);
     if announced != present {
         let announced = announced.map_or("more than can be addressed".to_string(), |b| format!("{b} bytes"));
         let present = present.map_or("an unreadable header".to_string(), |b| format!("{b} bytes of data"));
         return Err(bad(format!(
-            "the .npy header announces shape {shape:?} of {float_size}-byte floats ({announced}), but the file holds {present}"
+            "the .npy header announces shape {shape:?} of {item_size}-byte values ({announced}), but the file holds {present}"
         )));
     }
     let read_err = |e: std::io::Error| bad(format!("cannot read the array: {e}"));
-    match float_size {
-        4 => {
+    // Integers are read as float64 (exact up to 2^53).
+    let ints = |values: Vec<f64>| Ok(Table::F64 { values: row_major(values, n, d, fortran), n, d });
+    match (kind, item_size) {
+        (TypeChar::Int, 1) => ints(file.into_vec::<i8>().map_err(read_err)?.into_iter().map(f64::from).collect()),
+        (TypeChar::Int, 2) => ints(file.into_vec::<i16>().map_err(read_err)?.into_iter().map(f64::from).collect()),
+        (TypeChar::Int, 4) => ints(file.into_vec::<i32>().map_err(read_err)?.into_iter().map(f64::from).collect()),
+        (TypeChar::Int, 8) => ints(file.into_vec::<i64>().map_err(read_err)?.into_iter().map(|v| v as f64).collect()),
+        (TypeChar::Uint, 1) => ints(file.into_vec::<u8>().map_err(read_err)?.into_iter().map(f64::from).collect()),
+        (TypeChar::Uint, 2) => ints(file.into_vec::<u16>().map_err(read_err)?.into_iter().map(f64::from).collect()),
+        (TypeChar::Uint, 4) => ints(file.into_vec::<u32>().map_err(read_err)?.into_iter().map(f64::from).collect()),
+        (TypeChar::Uint, 8) => ints(file.into_vec::<u64>().map_err(read_err)?.into_iter().map(|v| v as f64).collect()),
+        (TypeChar::Float, 4) => {
             let values = row_major(file.into_vec::<f32>().map_err(read_err)?, n, d, fortran);
             Ok(Table::F32 { values, n, d })
         }
-        8 => {
+        (TypeChar::Float, 8) => {
             let values = row_major(file.into_vec::<f64>().map_err(read_err)?, n, d, fortran);
             Ok(Table::F64 { values, n, d })
         }
-        size => Err(bad(format!("unsupported float size of {size} bytes: save as float32 or float64"))),
+        (_, size) => Err(bad(format!("unsupported element size of {size} bytes: save as float32 or float64"))),
     }
 }
 

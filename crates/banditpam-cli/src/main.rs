@@ -16,7 +16,10 @@ mod report;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use banditpam::{levenshtein, Algorithm, Clustering, DenseData, KMedoids, MetricName, Objects, Observer, Precomputed};
+use banditpam::{
+    levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, Init, KMedoids, KScore, MetricName, Objects,
+    Observer, Precomputed,
+};
 use clap::{Parser, Subcommand};
 
 use input::{Format, Table};
@@ -61,38 +64,99 @@ enum Command {
     Fit(FitArgs),
     /// Cluster the bundled MNIST test digits and draw the medoids (the default command).
     Demo(demo::DemoArgs),
+    /// Fit every k of a range, score each by its silhouette, and report the best k as JSON.
+    SelectK(SelectKArgs),
 }
 
+/// Where the data comes from and how to compare it (shared by `fit` and `select-k`).
 #[derive(clap::Args)]
-struct FitArgs {
+struct InputArgs {
     /// CSV/TSV of numbers, a .npy array, or one object per line (with --metric levenshtein);
     /// `-` reads standard input.
     input: PathBuf,
-    /// Number of clusters.
-    #[arg(short, long)]
-    k: usize,
     /// l2 (euclidean), sqeuclidean, l1 (manhattan, cityblock), lp:<p> (minkowski:<p>), linf
     /// (chebyshev), cosine, correlation, levenshtein (strings, one per line) or precomputed (a
     /// square matrix, row = medoid).
     #[arg(long, default_value = "l2")]
     metric: String,
-    #[command(flatten)]
-    common: CommonArgs,
-    /// Maximum number of swap iterations.
-    #[arg(long, default_value_t = 100)]
-    max_iter: usize,
     /// Input format.
     #[arg(long, value_enum, default_value_t = Format::Auto)]
     format: Format,
     /// The first line holds column names.
     #[arg(long)]
     header: bool,
+    /// Keep only these columns of a table: 1-based numbers, ranges or header names, e.g.
+    /// `2-5,9` or `height,weight` (names need --header).
+    #[arg(long, value_parser = input::parse_columns)]
+    columns: Option<input::Columns>,
+}
+
+#[derive(clap::Args)]
+struct FitArgs {
+    #[command(flatten)]
+    data: InputArgs,
+    /// Number of clusters.
+    #[arg(short, long)]
+    k: usize,
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Maximum number of swap iterations.
+    #[arg(long, default_value_t = 100)]
+    max_iter: usize,
     /// Write the JSON result here instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
     /// Also write the labels, one per line, to this file.
     #[arg(long)]
     labels: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct SelectKArgs {
+    #[command(flatten)]
+    data: InputArgs,
+    /// The numbers of clusters to try, each at least 2: a range `2-10` or a list `2,4,8`.
+    #[arg(long, value_parser = parse_k_range)]
+    k_range: KRange,
+    /// The criterion: medoid_silhouette (k n distances per k) or silhouette (exact, n^2).
+    #[arg(long, default_value = "medoid_silhouette", value_parser = parse_score)]
+    score: KScore,
+    #[command(flatten)]
+    common: CommonArgs,
+    /// Maximum number of swap iterations of each fit.
+    #[arg(long, default_value_t = 100)]
+    max_iter: usize,
+    /// Write the JSON result here instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
+}
+
+/// The value of `--k-range`.
+#[derive(Debug, Clone)]
+struct KRange(Vec<usize>);
+
+/// `2-10` or `2,4,8` (ranges and lists may mix).
+fn parse_k_range(text: &str) -> Result<KRange, String> {
+    let mut ks = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        let number =
+            |t: &str| t.trim().parse::<usize>().map_err(|_| format!("cannot read {t:?} as a number of clusters"));
+        match part.split_once('-') {
+            Some((a, b)) => {
+                let (a, b) = (number(a)?, number(b)?);
+                if a > b {
+                    return Err(format!("the range {a}-{b} runs backwards"));
+                }
+                ks.extend(a..=b);
+            }
+            None => ks.push(number(part)?),
+        }
+    }
+    Ok(KRange(ks))
+}
+
+fn parse_score(text: &str) -> Result<KScore, String> {
+    text.parse().map_err(|e: banditpam::Error| e.to_string())
 }
 
 /// Options shared by `fit` and `demo`.
@@ -104,6 +168,14 @@ pub struct CommonArgs {
     /// Seed of the randomized methods.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// How the search starts: build, random, k-medoids++, or k comma-separated medoid
+    /// indices (0-based); default: the method's own (build, or random for fasterpam and
+    /// onebatch).
+    #[arg(long, value_parser = parse_init)]
+    pub init: Option<Init>,
+    /// Run the search this many times from different seeds and keep the lowest loss.
+    #[arg(long, default_value_t = 1)]
+    pub n_init: usize,
     /// Worker threads (default: all cores); the result does not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -119,6 +191,11 @@ pub struct CommonArgs {
 /// The help of `--method`, listing every method from the core's one list.
 fn method_help() -> String {
     format!("The algorithm: {}", Algorithm::name_list())
+}
+
+/// `--init`, read by the core's parser.
+fn parse_init(text: &str) -> Result<Init, String> {
+    text.parse().map_err(|e: banditpam::Error| e.to_string())
 }
 
 /// `4G`, `512M`, `64K` (powers of 1024) or a plain number of bytes.
@@ -146,7 +223,15 @@ fn parse_bytes(text: &str) -> Result<usize, String> {
 
 impl Default for CommonArgs {
     fn default() -> Self {
-        CommonArgs { method: "banditpam++".into(), seed: 0, threads: None, memory: None, quiet: false }
+        CommonArgs {
+            method: "banditpam++".into(),
+            seed: 0,
+            init: None,
+            n_init: 1,
+            threads: None,
+            memory: None,
+            quiet: false,
+        }
     }
 }
 
@@ -154,12 +239,12 @@ impl CommonArgs {
     /// The parameters for `k` clusters (checked when the fit starts).
     pub fn params(&self, k: usize, max_iter: usize) -> Result<KMedoids, CliError> {
         let algorithm: Algorithm = self.method.parse()?;
-        Ok(KMedoids::new(k)
-            .algorithm(algorithm)
-            .seed(self.seed)
-            .max_iter(max_iter)
-            .threads(self.threads)
-            .memory_budget(self.memory))
+        let model = KMedoids::new(k).algorithm(algorithm).n_init(self.n_init);
+        let model = match &self.init {
+            Some(init) => model.init(init.clone()),
+            None => model,
+        };
+        Ok(model.seed(self.seed).max_iter(max_iter).threads(self.threads).memory_budget(self.memory))
     }
 
     /// The number of threads a fit will use.
@@ -173,6 +258,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Some(Command::Fit(args)) => fit(&args),
         Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::SelectK(args)) => select_k(&args),
         None => demo::run(&demo::DemoArgs::default()),
     };
     match outcome {
@@ -184,10 +270,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn fit(args: &FitArgs) -> Result<(), CliError> {
-    // Everything that can be checked before reading a possibly large file and fitting it.
-    let params = args.common.params(args.k, args.max_iter)?;
-    params.check()?;
+/// The metric and format of `args`, checked against each other before anything is read.
+fn resolve_input(args: &InputArgs) -> Result<(MetricName, Format), CliError> {
     let metric = MetricName::parse(&args.metric, None)?;
     let strings = metric == MetricName::Levenshtein;
     let format = input::resolve(args.format, &args.input, strings);
@@ -198,25 +282,48 @@ fn fit(args: &FitArgs) -> Result<(), CliError> {
             "--format lines holds strings: use --metric levenshtein".into()
         }));
     }
+    Ok((metric, format))
+}
+
+/// Reads the table `args` names.
+fn read_input(args: &InputArgs, format: Format) -> Result<Table, CliError> {
+    let options = input::ReadOptions { header: args.header, columns: args.columns.clone().map(|c| c.0) };
+    input::read(&args.input, format, &options)
+}
+
+/// Runs `job` on `table` compared as `metric` says; the one place the tool turns what it read
+/// into the core's data. Returns the job's result, n and the number of columns (dense data).
+fn on_table<T>(
+    table: &Table,
+    metric: MetricName,
+    job: &dyn Fn(&dyn Dissimilarity) -> Result<T, CliError>,
+) -> Result<(T, usize, Option<usize>), CliError> {
+    Ok(match (table, metric) {
+        (Table::Lines(words), _) => {
+            (job(&Objects::new(words, |a: &String, b: &String| levenshtein(a, b))?)?, words.len(), None)
+        }
+        (Table::F32 { values, n, d }, MetricName::Dense(metric)) => {
+            (job(&DenseData::new(values, *n, *d, metric)?)?, *n, Some(*d))
+        }
+        (Table::F64 { values, n, d }, MetricName::Dense(metric)) => {
+            (job(&DenseData::new(values, *n, *d, metric)?)?, *n, Some(*d))
+        }
+        (Table::F32 { values, n, d }, _) => (job(&Precomputed::new(values, *n, *d)?)?, *n, None),
+        (Table::F64 { values, n, d }, _) => (job(&Precomputed::new(values, *n, *d)?)?, *n, None),
+    })
+}
+
+fn fit(args: &FitArgs) -> Result<(), CliError> {
+    // Everything that can be checked before reading a possibly large file and fitting it.
+    let params = args.common.params(args.k, args.max_iter)?;
+    params.check()?;
+    let (metric, format) = resolve_input(&args.data)?;
     let output = args.output.as_deref().map(StagedFile::new).transpose()?;
     let labels = args.labels.as_deref().map(StagedFile::new).transpose()?;
 
-    let table = input::read(&args.input, format, args.header)?;
+    let table = read_input(&args.data, format)?;
     let progress = Progress::new(args.common.quiet);
-    let (fit, n, d) = match (&table, metric) {
-        (Table::Lines(words), _) => {
-            let data = Objects::new(words, |a: &String, b: &String| levenshtein(a, b))?;
-            (run(&params, &data, &progress)?, words.len(), None)
-        }
-        (Table::F32 { values, n, d }, MetricName::Dense(metric)) => {
-            (run(&params, &DenseData::new(values, *n, *d, metric)?, &progress)?, *n, Some(*d))
-        }
-        (Table::F64 { values, n, d }, MetricName::Dense(metric)) => {
-            (run(&params, &DenseData::new(values, *n, *d, metric)?, &progress)?, *n, Some(*d))
-        }
-        (Table::F32 { values, n, d }, _) => (run(&params, &Precomputed::new(values, *n, *d)?, &progress)?, *n, None),
-        (Table::F64 { values, n, d }, _) => (run(&params, &Precomputed::new(values, *n, *d)?, &progress)?, *n, None),
-    };
+    let (fit, n, d) = on_table(&table, metric, &|data| run(&params, data, &progress))?;
     progress.finish();
     let run = Run {
         n,
@@ -226,7 +333,8 @@ fn fit(args: &FitArgs) -> Result<(), CliError> {
         seed: args.common.seed,
         threads: args.common.thread_count(),
     };
-    let report = Report::new(run, fit);
+    let medoid_objects = medoid_objects(&table, &fit.medoids, metric);
+    let report = Report::new(run, fit, medoid_objects);
     let json = serde_json::to_string(&report).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut files = Vec::new();
     if let Some(labels) = labels {
@@ -243,10 +351,42 @@ fn fit(args: &FitArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn run<D: banditpam::Dissimilarity + ?Sized>(
-    params: &KMedoids,
-    data: &D,
-    observer: &dyn Observer,
-) -> Result<Clustering, CliError> {
+fn select_k(args: &SelectKArgs) -> Result<(), CliError> {
+    let smallest = args.k_range.0.iter().copied().min().unwrap_or(2);
+    let params = args.common.params(smallest, args.max_iter)?;
+    params.check()?;
+    let (metric, format) = resolve_input(&args.data)?;
+    let output = args.output.as_deref().map(StagedFile::new).transpose()?;
+    let table = read_input(&args.data, format)?;
+    let (found, n, _) =
+        on_table(&table, metric, &|data| Ok(banditpam::select_k(&params, data, &args.k_range.0, args.score)?))?;
+    let report = report::SelectionReport::new(n, metric.to_string(), args.common.method.clone(), args.score, &found);
+    let json = serde_json::to_string(&report).map_err(|e| CliError::Usage(e.to_string()))?;
+    match output {
+        Some(file) => output::write_all(vec![(file, json + "\n")])?,
+        None => output::print(&json)?,
+    }
+    if !args.common.quiet {
+        output::note(&report.summary());
+    }
+    Ok(())
+}
+
+/// The medoids themselves, for the JSON: each row of dense data, each string of text; none for
+/// a precomputed matrix (its rows are distances, not objects).
+fn medoid_objects(table: &Table, medoids: &[usize], metric: MetricName) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    let rows = |d: usize, value: &dyn Fn(usize) -> f64| -> Value {
+        medoids.iter().map(|&m| Value::from((0..d).map(|j| value(m * d + j)).collect::<Vec<f64>>())).collect()
+    };
+    match (table, metric) {
+        (Table::Lines(words), _) => Some(medoids.iter().map(|&m| Value::from(words[m].as_str())).collect()),
+        (_, MetricName::Precomputed) => None,
+        (Table::F32 { values, d, .. }, _) => Some(rows(*d, &|i| f64::from(values[i]))),
+        (Table::F64 { values, d, .. }, _) => Some(rows(*d, &|i| values[i])),
+    }
+}
+
+fn run(params: &KMedoids, data: &dyn Dissimilarity, observer: &dyn Observer) -> Result<Clustering, CliError> {
     Ok(params.fit_with_observer(data, observer)?)
 }

@@ -1,6 +1,6 @@
 //! The JSON result document and the short human summary.
 
-use banditpam::Clustering;
+use banditpam::{Clustering, KScore, KSelection};
 use serde::Serialize;
 
 use crate::progress::thousands;
@@ -26,11 +26,15 @@ pub struct Report {
     pub run: Run,
     #[serde(flatten)]
     pub fit: Clustering,
+    /// The medoids themselves, in the order of `medoids`: rows of numbers, or strings; absent
+    /// for a precomputed matrix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub medoid_objects: Option<serde_json::Value>,
 }
 
 impl Report {
-    pub fn new(run: Run, fit: Clustering) -> Self {
-        Report { version: env!("CARGO_PKG_VERSION"), run, fit }
+    pub fn new(run: Run, fit: Clustering, medoid_objects: Option<serde_json::Value>) -> Self {
+        Report { version: env!("CARGO_PKG_VERSION"), run, fit, medoid_objects }
     }
 
     /// A few lines for a person: what ran, the loss, the work done.
@@ -64,5 +68,51 @@ impl Report {
             evaluations as f64 / n2,
             thousands(fit.cache_hits.total()),
         )
+    }
+}
+
+/// One k of a `select-k` run.
+#[derive(Serialize)]
+pub struct KEntry {
+    pub k: usize,
+    pub score: f64,
+    pub loss: f64,
+    pub medoids: Vec<usize>,
+}
+
+/// What `banditpam select-k` writes.
+#[derive(Serialize)]
+pub struct SelectionReport {
+    pub version: &'static str,
+    pub n: usize,
+    pub metric: String,
+    pub method: String,
+    /// "medoid_silhouette" or "silhouette".
+    pub score: &'static str,
+    pub best_k: usize,
+    pub scores: Vec<KEntry>,
+}
+
+impl SelectionReport {
+    pub fn new(n: usize, metric: String, method: String, score: KScore, found: &KSelection) -> Self {
+        let scores = found
+            .scores
+            .iter()
+            .zip(&found.fits)
+            .map(|(&(k, score), fit)| KEntry { k, score, loss: fit.loss, medoids: fit.medoids.clone() })
+            .collect();
+        let score = score.name();
+        SelectionReport { version: env!("CARGO_PKG_VERSION"), n, metric, method, score, best_k: found.best_k, scores }
+    }
+
+    /// One line per k, the best marked.
+    pub fn summary(&self) -> String {
+        let mut lines = vec![format!("best k = {} by {} ({} objects)", self.best_k, self.score, self.n)];
+        for entry in &self.scores {
+            let mark = if entry.k == self.best_k { "  <- best" } else { "" };
+            lines
+                .push(format!("  k = {:>3}: {} {:.4}, loss {:.6}{mark}", entry.k, self.score, entry.score, entry.loss));
+        }
+        lines.join("\n")
     }
 }

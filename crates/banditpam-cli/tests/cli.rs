@@ -77,6 +77,21 @@ fn write_npy<T: npyz::AutoSerialize + Copy>(path: &Path, rows: &[Vec<T>], fortra
     writer.finish().unwrap();
 }
 
+/// A version 1.0 `.npy` file by hand: any dtype string, C order.
+fn npy_bytes(descr: &str, shape: &[usize], data: &[u8]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(|s| s.to_string()).collect();
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({},), }}", dims.join(", "));
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend((header.len() as u16).to_le_bytes());
+    bytes.extend(header.as_bytes());
+    bytes.extend(data);
+    bytes
+}
+
 fn distance(metric: &str, a: &[f64], b: &[f64]) -> f64 {
     let diffs = a.iter().zip(b).map(|(x, y)| (x - y).abs());
     let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(x, y)| x * y).sum::<f64>();
@@ -292,10 +307,10 @@ fn bad_inputs_give_one_line_and_exit_code_2() {
         assert!(message.starts_with("error: "), "{message}");
         assert!(message.contains(expected), "{args:?}: {message}");
     }
-    let ints = dir.path().join("ints.npy");
-    write_npy(&ints, &[vec![1i64, 2], vec![3, 4]], false);
-    let message = fit_error(&[ints.to_str().unwrap(), "--k", "1"], None);
-    assert!(message.contains("float32 or float64"), "{message}");
+    let bools = dir.path().join("bools.npy");
+    std::fs::write(&bools, npy_bytes("|b1", &[2, 2], &[1, 0, 0, 1])).unwrap();
+    let message = fit_error(&[bools.to_str().unwrap(), "--k", "1"], None);
+    assert!(message.contains("unsupported dtype '|b1'") && message.contains("integers"), "{message}");
     let message = fit_error(&["-", "--k", "1"], Some("1,2\n3,oops\n"));
     assert!(message.contains("line 2, column 2"), "{message}");
     // clap's own usage errors also exit with 2, with the reason.
@@ -480,4 +495,182 @@ fn huge_values_are_clustered_or_refused_never_wrong() {
     }
     let message = fit_error(&[path, "--k", "2", "--metric", "sqeuclidean"], None);
     assert!(message.contains("not finite") && message.contains("rescale"), "{message}");
+}
+
+#[test]
+fn the_json_names_each_medoid_object() {
+    let rows: Vec<Vec<f64>> = mnist_100().into_iter().take(50).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("rows.csv");
+    write_csv(&input, &rows, ",", false);
+    let json = fit_json(&[input.to_str().unwrap(), "--k", "3"]);
+    let objects = json["medoid_objects"].as_array().expect("rows of the medoids");
+    for (m, object) in indices(&json["medoids"]).into_iter().zip(objects) {
+        let row: Vec<f64> = object.as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        // serde_json parses floats to within an ulp (exact parsing is an opt-in feature).
+        assert_eq!(row.len(), rows[m].len());
+        assert!(row.iter().zip(&rows[m]).all(|(a, b)| (a - b).abs() <= 1e-15), "medoid {m}");
+    }
+    let words = dir.path().join("words.txt");
+    std::fs::write(&words, "apple\napples\nappel\nbanana\nbananas\nbanan\n").unwrap();
+    let json = fit_json(&[words.to_str().unwrap(), "--k", "2", "--metric", "levenshtein"]);
+    let lines: Vec<&str> = ["apple", "apples", "appel", "banana", "bananas", "banan"].to_vec();
+    let named: Vec<&str> = json["medoid_objects"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let expected: Vec<&str> = indices(&json["medoids"]).into_iter().map(|m| lines[m]).collect();
+    assert_eq!(named, expected);
+    let matrix = dir.path().join("d.csv");
+    std::fs::write(&matrix, "0,1,5\n1,0,4\n5,4,0\n").unwrap();
+    let json = fit_json(&[matrix.to_str().unwrap(), "--k", "1", "--metric", "precomputed"]);
+    assert!(json.get("medoid_objects").is_none(), "a matrix row is not an object: {json}");
+}
+
+#[test]
+fn columns_are_picked_by_number_range_or_name() {
+    let rows: Vec<Vec<f64>> = mnist_100().into_iter().take(40).map(|r| r[300..304].to_vec()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("plain.csv");
+    write_csv(&plain, &rows, ",", false);
+    let expected = fit_json(&[plain.to_str().unwrap(), "--k", "3"]);
+    // The same numbers among an id column and a text column, under a header.
+    let mut text = String::from("id,name,a,b,c,d\n");
+    for (i, row) in rows.iter().enumerate() {
+        let values: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        text += &format!("{i},item {i},{}\n", values.join(","));
+    }
+    let mixed = dir.path().join("mixed.csv");
+    std::fs::write(&mixed, text).unwrap();
+    let mixed = mixed.to_str().unwrap();
+    for columns in ["a,b,c,d", "3-6", "3,4,5-6"] {
+        let json = fit_json(&[mixed, "--k", "3", "--header", "--columns", columns]);
+        assert_eq!(json["medoids"], expected["medoids"], "{columns}");
+        assert_eq!(json["d"], 4);
+    }
+    let npy = dir.path().join("wide.npy");
+    let wide: Vec<Vec<f64>> = rows.iter().map(|r| [vec![7.0], r.clone()].concat()).collect();
+    write_npy(&npy, &wide, false);
+    let json = fit_json(&[npy.to_str().unwrap(), "--k", "3", "--columns", "2-5"]);
+    assert_eq!(json["medoids"], expected["medoids"]);
+    for (args, message) in [
+        (vec![mixed, "--k", "3", "--columns", "a,b"], "add --header"),
+        (vec![mixed, "--k", "3", "--header", "--columns", "a,zz"], "no column named \"zz\""),
+        (vec![mixed, "--k", "3", "--header", "--columns", "3-9"], "column 7 is past the last column (6)"),
+        (vec![mixed, "--k", "3", "--header", "--columns", "2-3"], "cannot read \"item 0\" as a number"),
+        (vec![mixed, "--k", "3", "--header"], "pick the numeric columns with --columns"),
+    ] {
+        let error = fit_error(&args, None);
+        assert!(error.contains(message), "{args:?}: {error}");
+    }
+    let output = cargo_bin_cmd!("banditpam").args(["fit", mixed, "--k", "3", "--columns", "0"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("numbered from 1"));
+}
+
+#[test]
+fn integer_npy_files_are_read_as_numbers() {
+    // The digits' pixel values, 0-255, as integers and as floats.
+    let rows: Vec<Vec<f64>> =
+        mnist_100().into_iter().take(60).map(|r| r.iter().map(|v| (v * 255.0).round()).collect()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let floats = dir.path().join("floats.csv");
+    write_csv(&floats, &rows, ",", false);
+    let expected = fit_json(&[floats.to_str().unwrap(), "--k", "3"]);
+    let bytes: Vec<Vec<u8>> = rows.iter().map(|r| r.iter().map(|&v| v as u8).collect()).collect();
+    let longs: Vec<Vec<i64>> = rows.iter().map(|r| r.iter().map(|&v| v as i64).collect()).collect();
+    let shorts: Vec<Vec<i16>> = rows.iter().map(|r| r.iter().map(|&v| v as i16).collect()).collect();
+    let (a, b, c) = (dir.path().join("u8.npy"), dir.path().join("i64.npy"), dir.path().join("i16.npy"));
+    write_npy(&a, &bytes, false);
+    write_npy(&b, &longs, true);
+    write_npy(&c, &shorts, false);
+    for path in [a, b, c] {
+        let json = fit_json(&[path.to_str().unwrap(), "--k", "3"]);
+        assert_eq!(json["medoids"], expected["medoids"], "{path:?}");
+        assert_eq!(json["loss"], expected["loss"], "{path:?}");
+    }
+}
+
+#[test]
+fn errors_on_the_first_line_suggest_the_fix() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let header = file("named.csv", "x,y\n0,0\n1,1\n5,5\n");
+    let error = fit_error(&[&header, "--k", "2"], None);
+    assert!(error.contains("line 1 looks like a header: add --header"), "{error}");
+    let words = file("words.txt", "apple\nbanana\ncherry\n");
+    let error = fit_error(&[&words, "--k", "2"], None);
+    assert!(error.contains("use --metric levenshtein"), "{error}");
+    assert_eq!(fit_json(&[&header, "--k", "2", "--header"])["n"], 3);
+}
+
+#[test]
+fn init_and_restarts_from_the_command_line() {
+    let input = data_dir().join("mnist-100.csv");
+    let input = input.to_str().unwrap();
+    for method in ["banditpam++", "pam", "fasterpam", "onebatch"] {
+        let json = fit_json(&[input, "--k", "3", "--method", method, "--init", "42,7,99", "--max-iter", "0"]);
+        assert_eq!(indices(&json["medoids"]), [42, 7, 99], "{method}");
+    }
+    let once = fit_json(&[input, "--k", "5", "--method", "fasterpam", "--init", "k-medoids++"]);
+    let best = fit_json(&[input, "--k", "5", "--method", "fasterpam", "--init", "k-medoids++", "--n-init", "4"]);
+    assert!(best["loss"].as_f64().unwrap() <= once["loss"].as_f64().unwrap());
+    let output = cargo_bin_cmd!("banditpam").args(["fit", input, "--k", "3", "--init", "heuristic"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("build, random, k-medoids++"));
+    let error = fit_error(&[input, "--k", "3", "--init", "1,2"], None);
+    assert!(error.contains("2 medoids given for k = 3"), "{error}");
+    let error = fit_error(&[input, "--k", "2", "--init", "1,500"], None);
+    assert!(error.contains("out of range"), "{error}");
+}
+
+#[test]
+fn select_k_reports_the_best_k_and_every_score() {
+    // Five separated groups of 30 points in 2-D.
+    let centres = [(0.0, 0.0), (20.0, 0.0), (0.0, 20.0), (20.0, 20.0), (10.0, 40.0)];
+    let rows: Vec<Vec<f64>> = (0..150)
+        .map(|i| {
+            let (x, y) = centres[i % 5];
+            vec![x + ((i * 7) % 11) as f64 / 11.0, y + ((i * 5) % 13) as f64 / 13.0]
+        })
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("groups.csv");
+    write_csv(&input, &rows, ",", false);
+    let input = input.to_str().unwrap();
+    for score in ["medoid_silhouette", "silhouette"] {
+        let output = cargo_bin_cmd!("banditpam")
+            .args(["select-k", input, "--k-range", "2-4,5,6-8", "--score", score, "-q"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let json: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(json["best_k"], 5, "{score}: {json}");
+        let entries = json["scores"].as_array().unwrap();
+        assert_eq!(entries.iter().map(|e| e["k"].as_u64().unwrap()).collect::<Vec<_>>(), [2, 3, 4, 5, 6, 7, 8]);
+        let best = entries.iter().max_by(|a, b| a["score"].as_f64().partial_cmp(&b["score"].as_f64()).unwrap());
+        assert_eq!(best.unwrap()["k"], 5);
+        // Each k's loss is that of its medoids.
+        for entry in entries {
+            let medoids = indices(&entry["medoids"]);
+            let loss: f64 = rows
+                .iter()
+                .map(|r| medoids.iter().map(|&m| distance("l2", &rows[m], r)).fold(f64::INFINITY, f64::min))
+                .sum();
+            assert!((entry["loss"].as_f64().unwrap() - loss).abs() < 1e-9 * loss);
+        }
+    }
+    for (args, message) in [
+        (vec!["select-k", input, "--k-range", "1-3"], "values >= 2"),
+        (vec!["select-k", input, "--k-range", "2-200"], "exceeds the number of objects"),
+    ] {
+        let output = cargo_bin_cmd!("banditpam").args(&args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains(message), "{args:?}");
+    }
+    let output = cargo_bin_cmd!("banditpam").args(["select-k", input, "--k-range", "5-2"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = cargo_bin_cmd!("banditpam").args(["select-k", input, "--k-range", "2-4", "--score", "dunn"]).output();
+    assert_eq!(output.unwrap().status.code(), Some(2));
 }

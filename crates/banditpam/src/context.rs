@@ -30,11 +30,12 @@ pub(crate) struct Context<'a, D: ?Sized> {
     pub observer: &'a dyn Observer,
     counts: [AtomicU64; 3],
     hits: [AtomicU64; 3],
+    writes: [AtomicU64; 3],
 }
 
 impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
     pub fn new(data: &'a D, observer: &'a dyn Observer) -> Self {
-        Context { data, observer, counts: Default::default(), hits: Default::default() }
+        Context { data, observer, counts: Default::default(), hits: Default::default(), writes: Default::default() }
     }
 
     pub fn n(&self) -> usize {
@@ -123,6 +124,16 @@ impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
     /// Book `count` distances read from a cache.
     pub fn add_cache_hits(&self, phase: Phase, count: u64) {
         self.hits[phase as usize].fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// Distances written into a cache so far, by phase.
+    pub fn cache_writes(&self) -> PhaseCounts {
+        per_phase(&self.writes)
+    }
+
+    /// Book `count` distances written into a cache.
+    pub fn add_cache_writes(&self, phase: Phase, count: u64) {
+        self.writes[phase as usize].fetch_add(count, Ordering::Relaxed);
     }
 
     pub fn report(&self, event: Event) {

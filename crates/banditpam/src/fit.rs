@@ -181,7 +181,7 @@ impl Plan<'_> {
         let started = Instant::now();
         let ctx = Context::new(data, observer);
         let (found, matrix) = match self.matrix {
-            None => (self.search(&ctx)?, None),
+            None => (self.best_search(&ctx)?, None),
             Some(precision) => {
                 ctx.report(Event::MatrixStarted { n: data.len() });
                 self.search_on_matrix(&ctx, precision)?
@@ -203,6 +203,7 @@ impl Plan<'_> {
             converged,
             distance_evaluations: ctx.counts(),
             cache_hits: ctx.cache_hits(),
+            cache_writes: ctx.cache_writes(),
             seconds,
         })
     }
@@ -218,7 +219,7 @@ impl Plan<'_> {
         let automatic = self.params.precompute == Precompute::Auto;
         let found = match precision {
             MatrixPrecision::Single => match self.search_on::<f32, D>(ctx) {
-                Err(Error::MatrixOverflow { .. }) if automatic => return Ok((self.search(ctx)?, None)),
+                Err(Error::MatrixOverflow { .. }) if automatic => return Ok((self.best_search(ctx)?, None)),
                 other => other?,
             },
             MatrixPrecision::Double => self.search_on::<f64, D>(ctx)?,
@@ -229,20 +230,38 @@ impl Plan<'_> {
     fn search_on<S: Scalar, D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Search> {
         let matrix =
             DistanceMatrix::<S>::build_with(ctx.n(), &self.budget, |c, r, out| ctx.block(Phase::Other, c, r, out))?;
-        let mut found = self.search(&Context::new(&matrix, ctx.observer))?;
+        let mut found = self.best_search(&Context::new(&matrix, ctx.observer))?;
         found.build_loss = Assignment::from_medoids(ctx, Phase::Other, &found.build_medoids)?.loss();
         found.state = Assignment::from_medoids(ctx, Phase::Other, &found.state.medoids)?;
         Ok(found)
     }
 
-    /// Initialise and swap on `ctx`'s data.
-    fn search<D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Search> {
+    /// The best of `n_init` searches by loss (the first on ties), with their times added up.
+    fn best_search<D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Search> {
+        let mut best = self.search(ctx, self.params.seed)?;
+        for restart in 1..self.params.n_init {
+            let found = self.search(ctx, restart_seed(self.params.seed, restart))?;
+            let seconds = PhaseSeconds {
+                build: best.seconds.build + found.seconds.build,
+                swap: best.seconds.swap + found.seconds.swap,
+                other: 0.0,
+            };
+            if found.state.loss() < best.state.loss() {
+                best = found;
+            }
+            best.seconds = seconds;
+        }
+        Ok(best)
+    }
+
+    /// Initialise and swap on `ctx`'s data, every random choice drawn from `seed`.
+    fn search<D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>, seed: u64) -> Result<Search> {
         let p = self.params;
         let (n, k) = (ctx.n(), p.k);
         let mut seconds = PhaseSeconds::default();
         let clock = Instant::now();
         let mut refs = if p.algorithm.samples_references() {
-            let rng = ChaCha8Rng::seed_from_u64(p.seed);
+            let rng = ChaCha8Rng::seed_from_u64(seed);
             References::new(n, p.bandit.fixed_order, self.cache_width, p.bandit.batch_size, rng)?
         } else {
             References::none()
@@ -251,17 +270,18 @@ impl Plan<'_> {
             Init::Build if p.algorithm.bandit_build() => banditpam::build(ctx, &mut refs, k, self.build)?,
             Init::Build => build::build(ctx, k)?,
             Init::Random => {
-                let mut rng = ChaCha8Rng::seed_from_u64(p.seed);
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
                 let medoids = rand::seq::index::sample(&mut rng, n, k).into_vec();
                 Assignment::from_medoids(ctx, Phase::Build, &medoids)?
             }
+            Init::KMedoidsPlusPlus => build::kmedoids_plus_plus(ctx, k, &mut ChaCha8Rng::seed_from_u64(seed))?,
             Init::Medoids(medoids) => Assignment::from_medoids(ctx, Phase::Build, medoids)?,
         };
         let build_medoids = state.medoids.clone();
         let build_loss = state.loss();
         seconds.build = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let (iter, seed) = (p.max_iter, p.seed);
+        let iter = p.max_iter;
         let (swaps, converged) = match p.algorithm {
             Algorithm::Pam => pam::swap(ctx, &mut state, iter)?,
             Algorithm::FastPam1 => fastpam1::swap(ctx, &mut state, iter)?,
@@ -278,6 +298,15 @@ impl Plan<'_> {
         seconds.swap = clock.elapsed().as_secs_f64();
         Ok(Search { seconds, state, build_medoids, build_loss, swaps, converged })
     }
+}
+
+/// The seed of restart `restart` (>= 1): `seed + restart` through SplitMix64's mixer, so
+/// nearby seeds give unrelated streams.
+fn restart_seed(seed: u64, restart: usize) -> u64 {
+    let mut z = seed.wrapping_add((restart as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]

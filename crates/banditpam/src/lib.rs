@@ -39,6 +39,8 @@ mod parallel;
 mod params;
 mod result;
 mod scalar;
+mod select_k;
+mod silhouette;
 mod state;
 
 pub use algorithm::Algorithm;
@@ -51,3 +53,5 @@ pub use parallel::{max_threads, MAX_THREADS_PER_CORE};
 pub use params::{CheckedKMedoids, Init, KMedoids, MatrixPrecision, Precompute};
 pub use result::{Clustering, PhaseCounts, PhaseSeconds};
 pub use scalar::Scalar;
+pub use select_k::{select_k, KScore, KSelection};
+pub use silhouette::{medoid_silhouette_samples, silhouette_samples, silhouette_samples_with_observer};

@@ -75,6 +75,8 @@ pub struct Clustering {
     pub distance_evaluations: PhaseCounts,
     /// Distances read from BanditPAM++'s cache instead of computed.
     pub cache_hits: PhaseCounts,
+    /// Distances written into BanditPAM++'s cache (each is written once, then read as hits).
+    pub cache_writes: PhaseCounts,
     /// Wall time per phase.
     pub seconds: PhaseSeconds,
 }

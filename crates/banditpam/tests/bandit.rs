@@ -188,9 +188,13 @@ fn counters_report_evaluations_and_cache_hits_by_phase() {
     // the final assignment reuses the medoid rows the search already holds.
     assert!(evals.build + evals.swap <= n2, "{evals:?}");
     assert_eq!(evals.other, 0);
+    // Each cache entry is written once, from a computed distance, and every hit reads one.
+    let writes = plus.cache_writes;
+    assert!(writes.total() > 0 && writes.total() <= n2 && writes.total() <= evals.total(), "{writes:?}");
 
     let uncached = KMedoids::new(5).use_cache(Some(false)).fit(&data).unwrap();
     assert_eq!(uncached.cache_hits.total(), 0);
+    assert_eq!(uncached.cache_writes.total(), 0);
     assert_eq!(uncached.sorted_medoids(), plus.sorted_medoids());
     assert!(uncached.distance_evaluations.total() > evals.total());
 
@@ -206,6 +210,7 @@ fn counters_report_evaluations_and_cache_hits_by_phase() {
         narrow.cache_hits,
         hits
     );
+    assert!(narrow.cache_writes.total() <= (n * 300) as u64, "{:?}", narrow.cache_writes);
 }
 
 #[test]

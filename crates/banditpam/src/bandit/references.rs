@@ -151,6 +151,7 @@ impl References {
                 *slot = stored.get(b).map_or(row[b], |&v| f64::from(v));
             }
             if cacheable {
+                ctx.add_cache_writes(phase, stored.len() as u64);
                 fresh.push(Fresh { candidate: c, start: range.start, values: stored });
             }
         }

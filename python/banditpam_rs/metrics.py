@@ -1,0 +1,185 @@
+"""Cluster quality for any dissimilarity: the Silhouette and the Medoid Silhouette.
+
+Computed in Rust, block by block (O(n) memory, in parallel), for every metric the estimator
+accepts: the built-in vector metrics, "precomputed", "levenshtein" and callables. The values
+equal scikit-learn's `silhouette_score` and kmedoids' `medoid_silhouette`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from . import _core
+from ._estimator import KMedoids
+
+__all__ = ["medoid_silhouette_samples", "medoid_silhouette_score", "silhouette_samples", "silhouette_score"]
+
+
+def _data(X: Any, metric: Any, p: float | None) -> Any:
+    """X as the core reads it for `metric`, validated as the estimator validates it."""
+    return KMedoids(metric=metric, p=p)._training_data(X)[1]
+
+
+def _labels(labels: Any, n: int) -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or labels.shape[0] != n:
+        raise ValueError(f"labels must have one entry per sample: shape {labels.shape} for {n} samples")
+    if labels.dtype.kind not in "iub":
+        _, labels = np.unique(labels, return_inverse=True)  # strings or floats as cluster names
+    return labels.astype(np.int64)
+
+
+def silhouette_samples(
+    X: Any, labels: Any, *, metric: Any = "euclidean", p: float | None = None, n_threads: int | None = None
+) -> np.ndarray:
+    """The Silhouette coefficient of each sample.
+
+    ``(b - a) / max(a, b)``, with ``a`` the mean dissimilarity to the other members of the
+    sample's cluster and ``b`` the least mean dissimilarity to another cluster's members (0
+    for a cluster of one). Exact: every pair is computed, in blocks of a few rows at a time.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features), (n_samples, n_samples) for
+        "precomputed", or a sequence of objects for "levenshtein" or a callable
+        The data, as `KMedoids.fit` takes it.
+    labels : array-like of shape (n_samples,)
+        Cluster of each sample (any labels); between 2 and n_samples - 1 clusters.
+    metric : str or callable, default="euclidean"
+        Any metric of `KMedoids`.
+    p : float or None, default=None
+        The Minkowski exponent for ``metric="minkowski"``.
+    n_threads : int or None, default=None
+        Worker threads (None: all cores); the values do not depend on it.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from banditpam_rs.metrics import silhouette_samples
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> silhouette_samples(X, [0, 0, 1, 1]).round(3).tolist()
+    [0.905, 0.895, 0.895, 0.905]
+    """
+    data = _data(X, metric, p)
+    codes = _labels(labels, len(data))
+    return _core.silhouette_samples(data, codes.tolist(), metric=metric, p=p, n_threads=n_threads)
+
+
+def silhouette_score(
+    X: Any,
+    labels: Any,
+    *,
+    metric: Any = "euclidean",
+    p: float | None = None,
+    sample_size: int | None = None,
+    random_state: Any = None,
+    n_threads: int | None = None,
+) -> float:
+    """The mean Silhouette coefficient, as `sklearn.metrics.silhouette_score` computes it.
+
+    Parameters
+    ----------
+    X, labels, metric, p, n_threads
+        As for `silhouette_samples`.
+    sample_size : int or None, default=None
+        Score a random subset of this many samples (drawn as scikit-learn draws it, so the
+        same `random_state` picks the same subset).
+    random_state : int, RandomState or None, default=None
+        Seeds the subset when `sample_size` is given.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from banditpam_rs.metrics import silhouette_score
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> round(silhouette_score(X, [0, 0, 1, 1]), 4)
+    0.8997
+    """
+    data = _data(X, metric, p)
+    codes = _labels(labels, len(data))
+    if sample_size is not None:
+        indices = check_random_state(random_state).permutation(len(data))[:sample_size]
+        codes = codes[indices]
+        if isinstance(data, np.ndarray):
+            data = data[np.ix_(indices, indices)] if _is_precomputed(metric) else data[indices]
+            data = np.ascontiguousarray(data)
+        else:
+            data = [data[i] for i in indices]
+    samples = _core.silhouette_samples(data, codes.tolist(), metric=metric, p=p, n_threads=n_threads)
+    return float(np.mean(samples))
+
+
+def medoid_silhouette_samples(
+    X: Any, medoid_indices: Any, *, metric: Any = "euclidean", p: float | None = None, n_threads: int | None = None
+) -> np.ndarray:
+    """The Medoid Silhouette of each sample: ``1 - a / b``.
+
+    ``a`` and ``b`` are the dissimilarities to the nearest and the second-nearest medoid (1
+    when ``a`` is 0, and 1 for a single medoid). Needs only the distances to the medoids.
+
+    Parameters
+    ----------
+    X : array-like or sequence
+        The data, as `KMedoids.fit` takes it.
+    medoid_indices : array-like of int
+        Indices of the medoids in X, e.g. a fitted `KMedoids`' ``medoid_indices_``.
+    metric, p, n_threads
+        As for `silhouette_samples`.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from banditpam_rs.metrics import medoid_silhouette_samples
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> medoid_silhouette_samples(X, [0, 2]).round(3).tolist()
+    [1.0, 0.889, 1.0, 0.909]
+    """
+    data = _data(X, metric, p)
+    medoids = np.asarray(medoid_indices)
+    if medoids.ndim != 1 or (medoids.size and medoids.dtype.kind not in "iu"):
+        raise TypeError("medoid_indices must be a 1-D sequence of ints")
+    return _core.medoid_silhouette_samples(data, medoids.tolist(), metric=metric, p=p, n_threads=n_threads)
+
+
+def medoid_silhouette_score(
+    X: Any, medoid_indices: Any, *, metric: Any = "euclidean", p: float | None = None, n_threads: int | None = None
+) -> float:
+    """The mean Medoid Silhouette, as kmedoids' `medoid_silhouette` computes it.
+
+    Parameters
+    ----------
+    X, medoid_indices, metric, p, n_threads
+        As for `medoid_silhouette_samples`.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from banditpam_rs.metrics import medoid_silhouette_score
+    >>> X = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> round(medoid_silhouette_score(X, [0, 2]), 4)
+    0.9495
+    """
+    return float(np.mean(medoid_silhouette_samples(X, medoid_indices, metric=metric, p=p, n_threads=n_threads)))
+
+
+def _is_precomputed(metric: Any) -> bool:
+    return isinstance(metric, str) and _core.metric_kind(metric) == "precomputed"
