@@ -31,7 +31,12 @@ html_theme = "furo"
 html_title = f"banditpam-rs {release}"
 
 # The API pages list every public name themselves; numpydoc writes each class's members.
-autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_default_options = {
+    "members": True,
+    "inherited-members": False,
+    # scikit-learn generates these on every estimator; its own docs describe them.
+    "exclude-members": "set_fit_request,set_score_request,set_transform_request,set_predict_request",
+}
 autosummary_generate = False
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

@@ -7,15 +7,16 @@ shift, dynamic time warping (DTW) forgives it by aligning the series before comp
 DTW has no vector form, so k-means cannot use it; k-medoids can.
 
 We generate three shapes (sine, square wave, sawtooth) with random phase shifts and noise,
-compute DTW block by block with a function vectorised over pairs,
-``dtw_block(A, B) -> ndarray of shape (len(A), len(B))``, and cluster the matrix with
-``metric="precomputed"``. Euclidean distance on the same series mixes the shapes up.
+write DTW as a block metric, a function vectorised over pairs,
+``dtw_block(A, B) -> ndarray of shape (len(A), len(B))``, and pass it as
+``metric=block_metric(dtw_block)``: the search calls it once per block of rows it needs.
+Euclidean distance on the same series mixes the shapes up.
 """
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from banditpam_rs import KMedoids
+from banditpam_rs import KMedoids, block_metric
 
 rng = np.random.default_rng(0)
 LENGTH, PER_SHAPE = 60, 30
@@ -37,8 +38,12 @@ def dtw_block(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     """DTW distances between every row of A and every row of B, vectorised over the pairs.
 
     The classic recurrence ``D[i, j] = |a_i - b_j| + min(D[i-1, j], D[i, j-1], D[i-1, j-1])``,
-    one cell at a time for all ``len(A) * len(B)`` pairs at once.
+    one cell at a time for many pairs at once (ten rows of A at a time, to bound the memory).
     """
+    return np.vstack([_dtw_rows(A[start : start + 10], B) for start in range(0, len(A), 10)])
+
+
+def _dtw_rows(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     cost = np.abs(A.T[:, None, :, None] - B.T[None, :, None, :])  # (i, j, a, b)
     acc = np.full((LENGTH + 1, LENGTH + 1, len(A), len(B)), np.inf)
     acc[0, 0] = 0.0
@@ -48,11 +53,8 @@ def dtw_block(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     return acc[LENGTH, LENGTH]
 
 
-blocks = [dtw_block(X[start : start + 30], X) for start in range(0, len(X), 30)]
-D = np.vstack(blocks)
-
-dtw = KMedoids(n_clusters=3, metric="precomputed", method="fastpam1").fit(D)
-euclidean = KMedoids(n_clusters=3, metric="euclidean", method="fastpam1").fit(X)
+dtw = KMedoids(n_clusters=3, metric=block_metric(dtw_block), random_state=0).fit(X)
+euclidean = KMedoids(n_clusters=3, metric="euclidean", random_state=0).fit(X)
 
 
 def purity(labels: np.ndarray) -> float:

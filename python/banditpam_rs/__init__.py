@@ -7,15 +7,18 @@ migration.
 """
 
 from . import compat, metrics
+from ._block import BlockMetric, block_metric
 from ._core import __version__, levenshtein
 from ._estimator import METHODS, METRICS, KMedoids
 from ._selection import KSelection, select_k
 
 __all__ = [
+    "BlockMetric",
     "KMedoids",
     "KSelection",
     "METHODS",
     "METRICS",
+    "block_metric",
     "compat",
     "levenshtein",
     "metrics",

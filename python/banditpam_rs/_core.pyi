@@ -57,7 +57,23 @@ def fit(
 ) -> FitResult: ...
 def metric_kind(
     metric: str | Callable[[Any, Any], float], p: float | None = None
-) -> Literal["dense", "precomputed", "levenshtein", "callable"]: ...
+) -> Literal["dense", "precomputed", "levenshtein", "callable", "block"]: ...
+def silhouette_samples(
+    x: Any, labels: Sequence[int], *, metric: Any, p: float | None = None, n_threads: int | None = None
+) -> npt.NDArray[np.float64]: ...
+def medoid_silhouette_samples(
+    x: Any, medoids: Sequence[int], *, metric: Any, p: float | None = None, n_threads: int | None = None
+) -> npt.NDArray[np.float64]: ...
+def select_k(
+    x: Any,
+    ks: Sequence[int],
+    *,
+    metric: Any,
+    p: float | None = None,
+    score: str = "medoid_silhouette",
+    verbose: bool = False,
+    **params: Any,
+) -> tuple[int, list[tuple[int, float]], list[FitResult]]: ...
 def cross_distances(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64],
     centers: npt.NDArray[np.float32] | npt.NDArray[np.float64],

@@ -7,7 +7,9 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
+from sklearn.metrics import pairwise_distances
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_array, check_is_fitted
 
@@ -20,6 +22,18 @@ except ImportError:  # pragma: no cover - older scikit-learn
     def _validate_data(estimator, X, *, reset=True, **kwargs):
         return estimator._validate_data(X, reset=reset, **kwargs)
 
+
+#: The metrics sparse input supports, as scikit-learn's `pairwise_distances` names them.
+_SPARSE_METRICS = {
+    "euclidean": "euclidean",
+    "l2": "euclidean",
+    "sqeuclidean": "sqeuclidean",
+    "manhattan": "manhattan",
+    "cityblock": "manhattan",
+    "l1": "manhattan",
+    "cosine": "cosine",
+    "cos": "cosine",
+}
 
 #: The method names the core accepts (besides aliases), from the core's one list.
 METHODS: tuple[str, ...] = tuple(_core.METHODS)
@@ -43,9 +57,11 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         "minkowski" (with `p`), "cosine", "correlation", "precomputed" (X is an n x n matrix of
         dissimilarities, ``X[i, j] = d(i, j)``, asymmetric allowed, medoid first),
         "levenshtein" (X is a sequence of str), or a callable ``f(a, b) -> float`` called on
-        rows of X (or on the items of any sequence X). A callable is called from Rust with the
-        GIL taken for each call: expect about a microsecond of overhead per distance, and no
-        parallelism; prefer a built-in metric or "precomputed" where possible.
+        rows of X (or on the items of any sequence X), or a block metric made by
+        `block_metric`, ``f(A, B) -> ndarray of shape (len(A), len(B))``, called once per
+        block of rows. A pair callable costs a Python call per distance (the GIL is taken in
+        stretches of 256 pairs); a block metric one call per block, so a vectorised function
+        runs at nearly its own speed. Built-in metrics run in Rust in parallel.
     method : str, default="banditpam++"
         "banditpam++" and "banditpam" find PAM's medoids by sampling; "pam" and "fastpam1" are
         exact (same answer, FastPAM1 much faster); "fasterpam" swaps eagerly and finds a local
@@ -175,7 +191,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
     # -- parameters -----------------------------------------------------------------------
 
     def _metric_kind(self) -> str:
-        """What X the metric reads: "dense", "precomputed", "levenshtein" or "callable".
+        """What X the metric reads: "dense", "precomputed", "levenshtein", "callable" or "block".
 
         The core parses the name (ValueError for an unknown one or a bad `p`, TypeError for a
         metric that is neither a str nor a callable).
@@ -196,16 +212,23 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
 
     # -- fitting --------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any = None) -> KMedoids:
+    def fit(self, X: Any, y: Any = None, sample_weight: Any = None) -> KMedoids:
         """Find the medoids of X.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features), or (n_samples, n_samples) for
-            "precomputed", or a sequence of objects for a callable or "levenshtein" metric
-            Training data. float32 and float64 C-ordered arrays are used without a copy.
+        X : array-like or scipy.sparse matrix of shape (n_samples, n_features), or (n_samples,
+            n_samples) for "precomputed", or a sequence of objects for a callable or
+            "levenshtein" metric
+            Training data. float32 and float64 C-ordered arrays are used without a copy. Sparse
+            matrices (CSR, CSC, ...; "euclidean", "sqeuclidean", "manhattan" and "cosine") are
+            read as CSR, row by row, never densified.
         y : Ignored
             Not used, present for API consistency.
+        sample_weight : array-like of shape (n_samples,) or None, default=None
+            Weight of each sample in the loss, ``sum_j w_j min_i d(i, j)``: finite, non-negative,
+            with a positive sum. Integer weights give the answer of repeating each sample that
+            many times; a sample of weight 0 adds nothing to the loss but may still be a medoid.
 
         Returns
         -------
@@ -213,7 +236,13 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
             The fitted estimator.
         """
         kind, data, centers_from = self._training_data(X)
-        result = _core.fit(data, metric=self.metric, p=self.p, verbose=bool(self.verbose), **self._core_params())
+        params = self._core_params()
+        if sample_weight is not None:
+            weights = np.asarray(sample_weight, dtype=np.float64)
+            if weights.ndim != 1:
+                raise ValueError(f"sample_weight must be 1-D, got shape {weights.shape}")
+            params["sample_weight"] = weights.tolist()
+        result = _core.fit(data, metric=self.metric, p=self.p, verbose=bool(self.verbose), **params)
         return self._set_fitted(result, kind, data, centers_from)
 
     def _training_data(self, X: Any) -> tuple[str, Any, np.ndarray | None]:
@@ -225,12 +254,25 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         centers_from: np.ndarray | None = None
         if kind == "callable":
             data, centers_from = self._items(X, reset=True)
+        elif kind == "block":
+            if _is_numeric_array_like(X):
+                data = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1)
+                centers_from = data
+            else:
+                data, _ = self._items(X, reset=True)
         elif kind == "levenshtein":
             data, _ = self._items(X, reset=True, strings=True)
         elif kind == "precomputed":
             data = self._matrix(X, reset=True)
             if data.shape[0] != data.shape[1]:
                 raise ValueError(f"a precomputed matrix must be square, got shape {data.shape}")
+        elif sparse.issparse(X):
+            # CSR in canonical form (sorted, no duplicates), read row by row without densifying.
+            data = _validate_data(self, X, accept_sparse="csr", dtype=np.float64, ensure_min_samples=1)
+            if not data.has_canonical_format:
+                data = data.copy()
+                data.sum_duplicates()
+            centers_from = data
         else:
             data = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1)
             centers_from = data
@@ -242,7 +284,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         self.medoid_indices_ = medoids
         self.labels_ = result.labels
         self.cluster_centers_ = None if centers_from is None else centers_from[medoids].copy()
-        self._medoid_items = [data[i] for i in medoids] if kind in ("callable", "levenshtein") else None
+        self._medoid_items = [data[i] for i in medoids] if kind in ("callable", "block", "levenshtein") else None
         self.inertia_ = result.loss
         self.average_loss_ = result.average_loss
         self.build_medoid_indices_ = result.build_medoids
@@ -255,7 +297,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         self.cache_hits_ = dict(result.cache_hits)
         self.cache_writes_ = dict(result.cache_writes)
         self.fit_seconds_ = dict(result.seconds)
-        self.n_train_samples_ = len(data)
+        self.n_train_samples_ = data.shape[0] if sparse.issparse(data) else len(data)
         return self
 
     def _items(self, X: Any, *, reset: bool, strings: bool = False) -> tuple[list, np.ndarray | None]:
@@ -306,6 +348,17 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
             if np.any(matrix < 0):
                 raise ValueError("a precomputed matrix holds negative dissimilarities")
             return np.asarray(matrix[:, self.medoid_indices_], dtype=np.float64)
+        if kind == "block":
+            if self.cluster_centers_ is not None:
+                new: Any = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
+                medoids: Any = self.cluster_centers_
+            else:
+                new, _ = self._items(X, reset=False)
+                medoids = self._medoid_items
+            out = np.asarray(self.metric(new, medoids), dtype=np.float64)
+            if out.shape != (len(new), len(medoids)):
+                raise ValueError(f"the block metric returned shape {out.shape}, expected {(len(new), len(medoids))}")
+            return out
         if kind in ("callable", "levenshtein"):
             if self.cluster_centers_ is not None:
                 items = list(_validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
@@ -313,6 +366,12 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
                 items, _ = self._items(X, reset=False, strings=kind == "levenshtein")
             measure = self.metric if kind == "callable" else _core.levenshtein
             return np.array([[float(measure(m, x)) for m in self._medoid_items] for x in items], dtype=np.float64)
+        if sparse.issparse(X) or sparse.issparse(self.cluster_centers_):
+            data = _validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+            name = _SPARSE_METRICS[str(self.metric).lower()]
+            if name == "sqeuclidean":  # scikit-learn has no sparse squared form: square the distances
+                return pairwise_distances(data, self.cluster_centers_, metric="euclidean") ** 2
+            return pairwise_distances(data, self.cluster_centers_, metric=name)
         data = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
         centers = self.cluster_centers_
         data = np.ascontiguousarray(data, dtype=centers.dtype)
@@ -352,6 +411,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         tags = super().__sklearn_tags__()
         tags.input_tags.pairwise = self.metric == "precomputed"
         tags.input_tags.string = self.metric == "levenshtein"
+        tags.input_tags.sparse = isinstance(self.metric, str) and self.metric.lower() in _SPARSE_METRICS
         return tags
 
     def _more_tags(self) -> dict[str, Any]:  # scikit-learn < 1.6

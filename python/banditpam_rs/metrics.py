@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 from sklearn.utils import check_random_state
 
 from . import _core
@@ -21,6 +22,10 @@ __all__ = ["medoid_silhouette_samples", "medoid_silhouette_score", "silhouette_s
 def _data(X: Any, metric: Any, p: float | None) -> Any:
     """X as the core reads it for `metric`, validated as the estimator validates it."""
     return KMedoids(metric=metric, p=p)._training_data(X)[1]
+
+
+def _count(data: Any) -> int:
+    return data.shape[0] if sparse.issparse(data) else len(data)
 
 
 def _labels(labels: Any, n: int) -> np.ndarray:
@@ -68,7 +73,7 @@ def silhouette_samples(
     [0.905, 0.895, 0.895, 0.905]
     """
     data = _data(X, metric, p)
-    codes = _labels(labels, len(data))
+    codes = _labels(labels, _count(data))
     return _core.silhouette_samples(data, codes.tolist(), metric=metric, p=p, n_threads=n_threads)
 
 
@@ -107,11 +112,13 @@ def silhouette_score(
     0.8997
     """
     data = _data(X, metric, p)
-    codes = _labels(labels, len(data))
+    codes = _labels(labels, _count(data))
     if sample_size is not None:
-        indices = check_random_state(random_state).permutation(len(data))[:sample_size]
+        indices = check_random_state(random_state).permutation(_count(data))[:sample_size]
         codes = codes[indices]
-        if isinstance(data, np.ndarray):
+        if sparse.issparse(data):
+            data = data[indices]
+        elif isinstance(data, np.ndarray):
             data = data[np.ix_(indices, indices)] if _is_precomputed(metric) else data[indices]
             data = np.ascontiguousarray(data)
         else:

@@ -11,8 +11,11 @@ use std::time::Duration;
 
 use banditpam::{
     levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, Error, Event, Init, KMedoids, KScore,
-    MatrixPrecision, Metric, MetricName, Objects, Observer, PhaseCounts, Precomputed, Scalar,
+    MatrixPrecision, Metric, MetricName, Objects, Observer, PhaseCounts, Precomputed, Scalar, SparseData,
 };
+mod callable;
+
+use callable::{PyDissimilarity, Shape, Source};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods, ToPyArray};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyMemoryError, PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -152,6 +155,12 @@ const PARAMETERS: &[(&str, &str, Setter)] = &[
         })
     }),
     ("n_init", "n_init", |m, name, v| Ok(m.n_init(count(name, v)?))),
+    ("sample_weight", "weights", |m, name, v| {
+        Ok(match optional(name, v, weights)? {
+            Some(weights) => m.weights(weights),
+            None => m,
+        })
+    }),
     ("build_confidence", "build_confidence", |m, name, v| Ok(m.build_confidence(number(name, v)?))),
     ("swap_confidence", "swap_confidence", |m, name, v| Ok(m.swap_confidence(number(name, v)?))),
     ("batch_size", "batch_size", |m, name, v| Ok(m.batch_size(count(name, v)?))),
@@ -224,6 +233,13 @@ fn optional<T>(
     }
 }
 
+/// `sample_weight`: a sequence of numbers (the core checks their values and count).
+fn weights(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Vec<f64>> {
+    value.extract().map_err(|_| {
+        PyTypeError::new_err(format!("{name} must be a 1-D sequence of numbers, got {}", type_name(value)))
+    })
+}
+
 /// `init`: a name ("build", "random", "k-medoids++") or a sequence of k medoid indices.
 fn init(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Init> {
     if let Ok(text) = value.extract::<String>() {
@@ -249,10 +265,12 @@ fn method(value: &Bound<'_, PyAny>) -> PyResult<Algorithm> {
     name.parse().map_err(to_py_err)
 }
 
-/// The `metric` argument: a name the core knows, or a Python callable `f(a, b) -> float`.
+/// The `metric` argument: a name the core knows, a Python callable `f(a, b) -> float`, or a
+/// block function `f(A, B) -> array` (marked by `banditpam_rs.block_metric`).
 enum MetricArg {
     Named(MetricName),
     Callable(Py<PyAny>),
+    Block(Py<PyAny>),
 }
 
 impl MetricArg {
@@ -263,7 +281,9 @@ impl MetricArg {
             return MetricName::parse(&name, p).map(MetricArg::Named).map_err(to_py_err);
         }
         if metric.is_callable() {
-            return Ok(MetricArg::Callable(metric.clone().unbind()));
+            let block = metric.getattr("__banditpam_block__").and_then(|v| v.is_truthy()).unwrap_or(false);
+            let function = metric.clone().unbind();
+            return Ok(if block { MetricArg::Block(function) } else { MetricArg::Callable(function) });
         }
         Err(PyTypeError::new_err(format!("metric must be a str or a callable, got {}", type_name(metric))))
     }
@@ -275,6 +295,7 @@ impl MetricArg {
             MetricArg::Named(MetricName::Precomputed) => "precomputed",
             MetricArg::Named(MetricName::Levenshtein) => "levenshtein",
             MetricArg::Callable(_) => "callable",
+            MetricArg::Block(_) => "block",
         }
     }
 }
@@ -381,28 +402,47 @@ fn with_data<T: Send>(
     job: Job<'_, T>,
 ) -> PyResult<T> {
     match metric {
-        MetricArg::Callable(function) => {
-            let items: Vec<Py<PyAny>> = x.try_iter()?.map(|item| item.map(Bound::unbind)).collect::<PyResult<_>>()?;
+        MetricArg::Callable(function) | MetricArg::Block(function) => {
+            let blocks = matches!(metric, MetricArg::Block(_));
+            // A block function gets row subsets of an array; everything else, items.
+            let array =
+                blocks && x.hasattr("take")? && x.getattr("ndim").and_then(|d| d.extract::<usize>()).ok() == Some(2);
+            let (source, len) = if array {
+                (Source::Array(x.clone().unbind()), x.len()?)
+            } else {
+                let items: Vec<Py<PyAny>> =
+                    x.try_iter()?.map(|item| item.map(Bound::unbind)).collect::<PyResult<_>>()?;
+                let len = items.len();
+                (Source::Items(items), len)
+            };
+            if len == 0 {
+                return Err(to_py_err(Error::EmptyData));
+            }
+            let shape = if blocks { Shape::Blocks } else { Shape::Pairs };
             run_released(py, verbose, |watch| {
-                let measure = |a: &Py<PyAny>, b: &Py<PyAny>| -> f64 {
-                    if !watch.keep_going() {
-                        return f64::NAN;
-                    }
-                    Python::attach(|py| match function.call1(py, (a, b)).and_then(|v| v.extract::<f64>(py)) {
-                        Ok(value) => value,
-                        Err(error) => {
-                            watch.record_callback_error(error);
-                            f64::NAN
-                        }
-                    })
-                };
-                job(&Objects::new(&items, measure)?, watch)
+                job(&PyDissimilarity { source: &source, len, function, shape, watch }, watch)
             })
         }
         MetricArg::Named(MetricName::Levenshtein) => {
             let words: Vec<String> =
                 x.extract().map_err(|_| PyTypeError::new_err("the levenshtein metric needs a sequence of str"))?;
             let data = Objects::new(&words, |a: &String, b: &String| levenshtein(a, b)).map_err(to_py_err)?;
+            run_released(py, verbose, |watch| job(&data, watch))
+        }
+        MetricArg::Named(MetricName::Dense(metric)) if x.hasattr("indptr")? => {
+            // A scipy.sparse CSR matrix (the Python layer hands over canonical float64 CSR).
+            let array = |name: &str, dtype: &str| x.getattr(name)?.call_method1("astype", (dtype,));
+            let positions = |name: &str| -> PyResult<Vec<usize>> {
+                let values = array(name, "int64")?;
+                let values = values.cast::<numpy::PyArray1<i64>>()?.readonly();
+                Ok(values.as_slice()?.iter().map(|&i| i.max(0) as usize).collect())
+            };
+            let (indptr, indices) = (positions("indptr")?, positions("indices")?);
+            let values = array("data", "float64")?;
+            let values = values.cast::<numpy::PyArray1<f64>>()?.readonly();
+            let values = values.as_slice()?;
+            let d: usize = x.getattr("shape")?.get_item(1)?.extract()?;
+            let data = SparseData::new(&indptr, &indices, values, d, *metric).map_err(to_py_err)?;
             run_released(py, verbose, |watch| job(&data, watch))
         }
         MetricArg::Named(name) => {

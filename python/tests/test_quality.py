@@ -160,3 +160,46 @@ def test_pandas_output_and_feature_names():
     transformed = pipe.fit_transform(frame)
     assert list(transformed.columns) == ["kmedoids0", "kmedoids1"]
     assert list(pipe.get_feature_names_out()) == ["kmedoids0", "kmedoids1"]
+
+
+@pytest.mark.parametrize("method", ["pam", "fastpam1", "banditpam++"])
+def test_integer_weights_equal_repeated_rows(method):
+    rng = np.random.default_rng(4)
+    X, _ = blobs([(0, 0), (5, 1), (1, 6)], per_centre=30, seed=4)
+    weights = rng.integers(1, 5, size=len(X))
+    repeated = np.repeat(X, weights, axis=0)
+    origin = np.repeat(np.arange(len(X)), weights)
+    weighted = KMedoids(3, method=method, random_state=0).fit(X, sample_weight=weights)
+    plain = KMedoids(3, method=method, random_state=0).fit(repeated)
+    assert sorted(weighted.medoid_indices_) == sorted(origin[plain.medoid_indices_])
+    assert weighted.inertia_ == pytest.approx(plain.inertia_, rel=1e-9)
+    expected = (weights * pairwise_distances(X, X[weighted.medoid_indices_]).min(axis=1)).sum()
+    assert weighted.inertia_ == pytest.approx(expected, rel=1e-9)
+    assert weighted.average_loss_ == pytest.approx(expected / weights.sum(), rel=1e-9)
+
+
+def test_sample_weight_errors_and_pipelines():
+    X, _ = blobs([(0, 0), (5, 1)], per_centre=20)
+    for bad, error, match in [
+        (np.ones(5), ValueError, "one weight per object"),
+        (-np.ones(len(X)), ValueError, "non-negative"),
+        (np.full(len(X), np.nan), ValueError, "finite"),
+        (np.zeros(len(X)), ValueError, "not all zero"),
+        (np.ones((len(X), 2)), ValueError, "1-D"),
+    ]:
+        with pytest.raises(error, match=match):
+            KMedoids(2).fit(X, sample_weight=bad)
+    weights = np.linspace(0.5, 3.0, len(X))
+    pipe = make_pipeline(StandardScaler(), KMedoids(2, random_state=0))
+    pipe.fit(X, kmedoids__sample_weight=weights)
+    direct = KMedoids(2, random_state=0).fit(StandardScaler().fit_transform(X), sample_weight=weights)
+    np.testing.assert_array_equal(pipe[-1].medoid_indices_, direct.medoid_indices_)
+    assert pipe[-1].inertia_ == pytest.approx(direct.inertia_)
+    # With metadata routing, the weight is requested like any scikit-learn estimator's.
+    import sklearn
+
+    with sklearn.config_context(enable_metadata_routing=True):
+        scaler = StandardScaler().set_fit_request(sample_weight=False)
+        routed = make_pipeline(scaler, KMedoids(2, random_state=0).set_fit_request(sample_weight=True))
+        routed.fit(X, sample_weight=weights)
+    np.testing.assert_array_equal(routed[-1].medoid_indices_, direct.medoid_indices_)

@@ -100,21 +100,46 @@ pub struct ReadOptions {
     pub header: bool,
     /// Keep only these columns (all when `None`).
     pub columns: Option<Vec<Column>>,
+    /// Read this column as the sample weights (and not as a feature).
+    pub weight_column: Option<Column>,
 }
 
-/// Reads `input` in `format` (already resolved).
-pub fn read(input: &Path, format: Format, options: &ReadOptions) -> Result<Table, CliError> {
+/// Reads `input` in `format` (already resolved): the table, and the weight column if asked.
+pub fn read(input: &Path, format: Format, options: &ReadOptions) -> Result<(Table, Option<Vec<f64>>), CliError> {
     let bytes = read_bytes(input)?;
     let path = input.to_path_buf();
     if options.columns.is_some() && format == Format::Lines {
         return Err(CliError::Usage("--columns picks columns of a table; text input has none".into()));
     }
+    if options.weight_column.is_some() && !matches!(format, Format::Csv | Format::Tsv | Format::Auto) {
+        return Err(CliError::Usage("--weight-column reads a CSV/TSV column: use --weights FILE".into()));
+    }
     match format {
-        Format::Npy => select_npy_columns(read_npy(&bytes, path.clone())?, options.columns.as_deref(), path),
-        Format::Lines => read_lines(&bytes, path, options.header),
+        Format::Npy => {
+            Ok((select_npy_columns(read_npy(&bytes, path.clone())?, options.columns.as_deref(), path)?, None))
+        }
+        Format::Lines => Ok((read_lines(&bytes, path, options.header)?, None)),
         Format::Tsv => read_delimited(&bytes, b'\t', options, path),
         Format::Csv | Format::Auto => read_delimited(&bytes, b',', options, path),
     }
+}
+
+/// Sample weights from a file of one number per line (blank lines and `#` comments skipped).
+pub fn read_weights(input: &Path) -> Result<Vec<f64>, CliError> {
+    let bytes = read_bytes(input)?;
+    let bad = |message: String| CliError::Input { path: input.to_path_buf(), message };
+    let text = std::str::from_utf8(&bytes).map_err(|e| bad(format!("not UTF-8 text: {e}")))?;
+    let mut weights = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let value: f64 =
+            line.parse().map_err(|_| bad(format!("line {}: cannot read {line:?} as a weight", number + 1)))?;
+        weights.push(value);
+    }
+    Ok(weights)
 }
 
 /// Positions (0-based) of `columns` among `names` (the header, if any) for a table `width` wide.
@@ -164,7 +189,12 @@ fn read_lines(bytes: &[u8], path: PathBuf, header: bool) -> Result<Table, CliErr
     Ok(Table::Lines(lines))
 }
 
-fn read_delimited(bytes: &[u8], delimiter: u8, options: &ReadOptions, path: PathBuf) -> Result<Table, CliError> {
+fn read_delimited(
+    bytes: &[u8],
+    delimiter: u8,
+    options: &ReadOptions,
+    path: PathBuf,
+) -> Result<(Table, Option<Vec<f64>>), CliError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(options.header)
@@ -180,6 +210,8 @@ fn read_delimited(bytes: &[u8], delimiter: u8, options: &ReadOptions, path: Path
     let mut values = Vec::new();
     let mut width = None;
     let mut keep: Option<Vec<usize>> = None;
+    let mut weight_at: Option<usize> = None;
+    let mut weights = Vec::new();
     let mut n = 0;
     let mut records = reader.records();
     while let Some(record) = records.next() {
@@ -197,12 +229,27 @@ fn read_delimited(bytes: &[u8], delimiter: u8, options: &ReadOptions, path: Path
         }
         let keep = match &mut keep {
             Some(keep) => keep,
-            None => keep.insert(match &options.columns {
-                Some(columns) => column_positions(columns, names.as_ref(), expected)
-                    .map_err(|message| CliError::Input { path: path.clone(), message })?,
-                None => (0..expected).collect(),
-            }),
+            None => {
+                let bad = |message| CliError::Input { path: path.clone(), message };
+                if let Some(column) = &options.weight_column {
+                    let position =
+                        column_positions(std::slice::from_ref(column), names.as_ref(), expected).map_err(bad)?;
+                    weight_at = position.first().copied();
+                }
+                keep.insert(match &options.columns {
+                    Some(columns) => column_positions(columns, names.as_ref(), expected).map_err(bad)?,
+                    None => (0..expected).filter(|&j| Some(j) != weight_at).collect(),
+                })
+            }
         };
+        if let Some(at) = weight_at {
+            let field = &record[at];
+            let weight = field.parse::<f64>().map_err(|_| CliError::Input {
+                path: path.clone(),
+                message: format!("line {line}, column {}: cannot read {field:?} as a weight", at + 1),
+            })?;
+            weights.push(weight);
+        }
         for &col in keep.iter() {
             let field = &record[col];
             let Ok(value) = field.parse::<f64>() else {
@@ -223,7 +270,7 @@ fn read_delimited(bytes: &[u8], delimiter: u8, options: &ReadOptions, path: Path
         n += 1;
     }
     let d = keep.map_or(width.unwrap_or(0), |keep| keep.len());
-    Ok(Table::F64 { values, n, d })
+    Ok((Table::F64 { values, n, d }, options.weight_column.as_ref().map(|_| weights)))
 }
 
 /// What to suggest when the first row is not numbers: a header if the next row is numbers,

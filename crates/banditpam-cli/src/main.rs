@@ -89,6 +89,13 @@ struct InputArgs {
     /// `2-5,9` or `height,weight` (names need --header).
     #[arg(long, value_parser = input::parse_columns)]
     columns: Option<input::Columns>,
+    /// Sample weights, one number per line (the loss becomes sum_j w_j min_i d(i, j)).
+    #[arg(long, conflicts_with = "weight_column")]
+    weights: Option<PathBuf>,
+    /// Read the sample weights from this CSV/TSV column (a 1-based number or a header name);
+    /// the column is then not a feature.
+    #[arg(long, value_parser = input::parse_columns)]
+    weight_column: Option<input::Columns>,
 }
 
 #[derive(clap::Args)]
@@ -285,10 +292,28 @@ fn resolve_input(args: &InputArgs) -> Result<(MetricName, Format), CliError> {
     Ok((metric, format))
 }
 
-/// Reads the table `args` names.
-fn read_input(args: &InputArgs, format: Format) -> Result<Table, CliError> {
-    let options = input::ReadOptions { header: args.header, columns: args.columns.clone().map(|c| c.0) };
-    input::read(&args.input, format, &options)
+/// Reads the table `args` names, and its sample weights if given.
+fn read_input(args: &InputArgs, format: Format) -> Result<(Table, Option<Vec<f64>>), CliError> {
+    let weight_column = match args.weight_column.as_ref().map(|c| c.0.as_slice()) {
+        None => None,
+        Some([column]) => Some(column.clone()),
+        Some(_) => return Err(CliError::Usage("--weight-column takes one column".into())),
+    };
+    let options = input::ReadOptions { header: args.header, columns: args.columns.clone().map(|c| c.0), weight_column };
+    let (table, from_column) = input::read(&args.input, format, &options)?;
+    let weights = match &args.weights {
+        Some(path) => Some(input::read_weights(path)?),
+        None => from_column,
+    };
+    Ok((table, weights))
+}
+
+/// `params` with the sample weights, if any.
+fn weighted(params: KMedoids, weights: Option<Vec<f64>>) -> KMedoids {
+    match weights {
+        Some(weights) => params.weights(weights),
+        None => params,
+    }
 }
 
 /// Runs `job` on `table` compared as `metric` says; the one place the tool turns what it read
@@ -321,7 +346,8 @@ fn fit(args: &FitArgs) -> Result<(), CliError> {
     let output = args.output.as_deref().map(StagedFile::new).transpose()?;
     let labels = args.labels.as_deref().map(StagedFile::new).transpose()?;
 
-    let table = read_input(&args.data, format)?;
+    let (table, weights) = read_input(&args.data, format)?;
+    let params = weighted(params, weights);
     let progress = Progress::new(args.common.quiet);
     let (fit, n, d) = on_table(&table, metric, &|data| run(&params, data, &progress))?;
     progress.finish();
@@ -357,7 +383,8 @@ fn select_k(args: &SelectKArgs) -> Result<(), CliError> {
     params.check()?;
     let (metric, format) = resolve_input(&args.data)?;
     let output = args.output.as_deref().map(StagedFile::new).transpose()?;
-    let table = read_input(&args.data, format)?;
+    let (table, weights) = read_input(&args.data, format)?;
+    let params = weighted(params, weights);
     let (found, n, _) =
         on_table(&table, metric, &|data| Ok(banditpam::select_k(&params, data, &args.k_range.0, args.score)?))?;
     let report = report::SelectionReport::new(n, metric.to_string(), args.common.method.clone(), args.score, &found);

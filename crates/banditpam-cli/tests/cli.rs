@@ -674,3 +674,48 @@ fn select_k_reports_the_best_k_and_every_score() {
     let output = cargo_bin_cmd!("banditpam").args(["select-k", input, "--k-range", "2-4", "--score", "dunn"]).output();
     assert_eq!(output.unwrap().status.code(), Some(2));
 }
+
+#[test]
+fn weights_from_a_file_or_a_column_equal_repeated_rows() {
+    let rows: Vec<Vec<f64>> = mnist_100().into_iter().take(40).map(|r| r[200..210].to_vec()).collect();
+    let weights: Vec<usize> = (0..40).map(|i| 1 + (i * 7) % 4).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    write_csv(Path::new(&path("rows.csv")), &rows, ",", false);
+    let repeated: Vec<Vec<f64>> = rows.iter().zip(&weights).flat_map(|(r, &w)| vec![r.clone(); w]).collect();
+    let origin: Vec<usize> = weights.iter().enumerate().flat_map(|(i, &w)| vec![i; w]).collect();
+    write_csv(Path::new(&path("repeated.csv")), &repeated, ",", false);
+    std::fs::write(path("w.txt"), weights.iter().map(|w| format!("{w}\n")).collect::<String>()).unwrap();
+    let mut text = "weight,".to_string() + &(0..10).map(|j| format!("x{j}")).collect::<Vec<_>>().join(",") + "\n";
+    for (row, w) in rows.iter().zip(&weights) {
+        text += &format!("{w},{}\n", row.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(","));
+    }
+    std::fs::write(path("with_weights.csv"), text).unwrap();
+
+    let plain = fit_json(&[&path("repeated.csv"), "--k", "3", "--method", "pam"]);
+    let expected = sorted(indices(&plain["medoids"]).into_iter().map(|m| origin[m]).collect());
+    let from_file = fit_json(&[&path("rows.csv"), "--k", "3", "--method", "pam", "--weights", &path("w.txt")]);
+    let from_column =
+        fit_json(&[&path("with_weights.csv"), "--k", "3", "--method", "pam", "--header", "--weight-column", "weight"]);
+    for json in [&from_file, &from_column] {
+        assert_eq!(sorted(indices(&json["medoids"])), expected);
+        assert!((json["loss"].as_f64().unwrap() - plain["loss"].as_f64().unwrap()).abs() < 1e-9);
+        assert_eq!(json["d"], 10);
+    }
+    std::fs::write(path("short.txt"), "1\n2\n").unwrap();
+    std::fs::write(path("negative.txt"), "-1\n".repeat(40)).unwrap();
+    std::fs::write(path("word.txt"), "1\nheavy\n").unwrap();
+    for (weights, message) in [
+        (path("short.txt"), "one weight per object"),
+        (path("negative.txt"), "non-negative"),
+        (path("word.txt"), "line 2: cannot read \"heavy\" as a weight"),
+    ] {
+        let error = fit_error(&[&path("rows.csv"), "--k", "3", "--weights", &weights], None);
+        assert!(error.contains(message), "{error}");
+    }
+    let output = cargo_bin_cmd!("banditpam")
+        .args(["fit", &path("with_weights.csv"), "--k", "2", "--weights", &path("w.txt"), "--weight-column", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

@@ -2,6 +2,7 @@
 //! observer, and the candidate sweep.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -31,11 +32,26 @@ pub(crate) struct Context<'a, D: ?Sized> {
     counts: [AtomicU64; 3],
     hits: [AtomicU64; 3],
     writes: [AtomicU64; 3],
+    /// Sample weights (one per object), or `None` for all 1.
+    pub weights: Option<Arc<[f64]>>,
 }
 
 impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
     pub fn new(data: &'a D, observer: &'a dyn Observer) -> Self {
-        Context { data, observer, counts: Default::default(), hits: Default::default(), writes: Default::default() }
+        Context {
+            data,
+            observer,
+            counts: Default::default(),
+            hits: Default::default(),
+            writes: Default::default(),
+            weights: None,
+        }
+    }
+
+    /// The same context with sample weights.
+    pub fn with_weights(mut self, weights: Option<Arc<[f64]>>) -> Self {
+        self.weights = weights;
+        self
     }
 
     pub fn n(&self) -> usize {

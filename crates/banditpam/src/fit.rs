@@ -91,6 +91,15 @@ impl CheckedKMedoids {
         if self.k > n {
             return Err(Error::TooManyClusters { k: self.k, n });
         }
+        if let Some(weights) = &self.weights {
+            if weights.len() != n {
+                return Err(Error::InvalidParameter {
+                    name: "weights",
+                    expected: "one weight per object",
+                    value: format!("{} weights for n = {n}", weights.len()),
+                });
+            }
+        }
         if let Init::Medoids(medoids) = &self.init {
             if let Some(m) = medoids.iter().find(|&&m| m >= n) {
                 return Err(Error::InvalidInitialMedoids(format!("index {m} is out of range for n = {n}")));
@@ -179,7 +188,7 @@ struct Search {
 impl Plan<'_> {
     fn run<D: Dissimilarity + ?Sized>(&self, data: &D, observer: &dyn Observer) -> Result<Clustering> {
         let started = Instant::now();
-        let ctx = Context::new(data, observer);
+        let ctx = Context::new(data, observer).with_weights(self.params.weights.clone());
         let (found, matrix) = match self.matrix {
             None => (self.best_search(&ctx)?, None),
             Some(precision) => {
@@ -194,7 +203,7 @@ impl Plan<'_> {
             algorithm: self.params.algorithm,
             matrix,
             labels: state.nearest.clone(),
-            average_loss: loss / data.len() as f64,
+            average_loss: loss / self.params.weights.as_deref().map_or(data.len() as f64, |w| w.iter().sum()),
             medoids: state.medoids,
             build_medoids,
             loss,
@@ -230,7 +239,7 @@ impl Plan<'_> {
     fn search_on<S: Scalar, D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Search> {
         let matrix =
             DistanceMatrix::<S>::build_with(ctx.n(), &self.budget, |c, r, out| ctx.block(Phase::Other, c, r, out))?;
-        let mut found = self.best_search(&Context::new(&matrix, ctx.observer))?;
+        let mut found = self.best_search(&Context::new(&matrix, ctx.observer).with_weights(ctx.weights.clone()))?;
         found.build_loss = Assignment::from_medoids(ctx, Phase::Other, &found.build_medoids)?.loss();
         found.state = Assignment::from_medoids(ctx, Phase::Other, &found.state.medoids)?;
         Ok(found)

@@ -44,7 +44,7 @@ mod silhouette;
 mod state;
 
 pub use algorithm::Algorithm;
-pub use data::{levenshtein, DenseData, Dissimilarity, DistanceMatrix, Objects, Precomputed};
+pub use data::{levenshtein, DenseData, Dissimilarity, DistanceMatrix, Objects, Precomputed, SparseData};
 pub use error::{Error, Result};
 pub use memory::{available_memory, default_budget};
 pub use metric::{Metric, MetricName};

@@ -2,6 +2,8 @@
 //! with every rule verified and every default resolved. Only the checked value fits (see
 //! `fit.rs`); [`KMedoids::fit`] checks first.
 
+use std::sync::Arc;
+
 use crate::algorithm::{Algorithm, InitKind};
 use crate::error::{Error, Result};
 
@@ -108,6 +110,7 @@ pub struct KMedoids {
     max_iter: usize,
     init: Option<Init>,
     n_init: usize,
+    weights: Option<Arc<[f64]>>,
     seed: u64,
     threads: Option<usize>,
     precompute: Precompute,
@@ -133,6 +136,7 @@ impl KMedoids {
             max_iter: 100,
             init: None,
             n_init: 1,
+            weights: None,
             seed: 0,
             threads: None,
             precompute: Precompute::Auto,
@@ -244,6 +248,26 @@ impl KMedoids {
         self
     }
 
+    /// Sample weights, one per object (checked against the data when fitting): the loss
+    /// becomes `sum_j w_j min_i d(i, j)`. Every method uses them (the bandit methods weight
+    /// their sampled terms and still verify each swap exactly). Weights must be finite and
+    /// non-negative with a positive sum; an object of weight 0 adds nothing to the loss but
+    /// may still be chosen as a medoid. Integer weights give the answer of repeating each
+    /// object that many times.
+    ///
+    /// ```
+    /// use banditpam::{Algorithm, KMedoids, Precomputed};
+    /// // Three objects on a line at 0, 1 and 2; the heavy one at 2 pulls the medoid there.
+    /// let d = [0.0, 1.0, 2.0, 1.0, 0.0, 1.0, 2.0, 1.0, 0.0];
+    /// let data = Precomputed::new(&d, 3, 3).unwrap();
+    /// let fit = KMedoids::new(1).algorithm(Algorithm::Pam).weights(vec![1.0, 1.0, 5.0]).fit(&data).unwrap();
+    /// assert_eq!((fit.medoids, fit.loss), (vec![2], 3.0));
+    /// ```
+    pub fn weights(mut self, weights: impl Into<Vec<f64>>) -> Self {
+        self.weights = Some(weights.into().into());
+        self
+    }
+
     /// Seed of every random choice.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -293,6 +317,30 @@ impl KMedoids {
         };
         let k = at_least_one("k", self.k)?;
         let n_init = at_least_one("n_init", self.n_init)?;
+        if let Some(weights) = &self.weights {
+            if let Some(w) = weights.iter().find(|w| !(w.is_finite() && **w >= 0.0)) {
+                return Err(Error::InvalidParameter {
+                    name: "weights",
+                    expected: "finite and non-negative",
+                    value: w.to_string(),
+                });
+            }
+            let total: f64 = weights.iter().sum();
+            if total == 0.0 {
+                return Err(Error::InvalidParameter {
+                    name: "weights",
+                    expected: "not all zero",
+                    value: "all zero".into(),
+                });
+            }
+            if !total.is_finite() {
+                return Err(Error::InvalidParameter {
+                    name: "weights",
+                    expected: "of finite sum",
+                    value: format!("a sum of {total}"),
+                });
+            }
+        }
         for (name, value) in [("build_confidence", self.build_confidence), ("swap_confidence", self.swap_confidence)] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(Error::InvalidParameter {
@@ -331,6 +379,7 @@ impl KMedoids {
             max_iter: self.max_iter,
             init,
             n_init,
+            weights: self.weights.clone(),
             seed: self.seed,
             threads,
             precompute: self.precompute,
@@ -358,6 +407,7 @@ pub struct CheckedKMedoids {
     pub(crate) max_iter: usize,
     pub(crate) init: Init,
     pub(crate) n_init: usize,
+    pub(crate) weights: Option<Arc<[f64]>>,
     pub(crate) seed: u64,
     pub(crate) threads: Option<usize>,
     pub(crate) precompute: Precompute,

@@ -60,9 +60,9 @@ pub struct Clustering {
     /// For each object, the position (0..k) in `medoids` of its nearest medoid; ties go to the
     /// lower position.
     pub labels: Vec<usize>,
-    /// Total loss `sum_j min_m d(m, x_j)` of the final medoids.
+    /// Total loss `sum_j w_j min_m d(m, x_j)` of the final medoids (`w_j` = 1 without weights).
     pub loss: f64,
-    /// `loss / n`.
+    /// `loss / n` (`loss / sum_j w_j` with weights).
     pub average_loss: f64,
     /// Total loss of `build_medoids`.
     pub build_loss: f64,

@@ -1,9 +1,35 @@
 //! Medoids and, for every object, its nearest and second-nearest medoid.
 
+use std::sync::Arc;
+
 use crate::context::{Context, Phase};
 use crate::data::Dissimilarity;
 use crate::error::{Error, Result};
 use crate::memory;
+
+/// The weight of object `j` in a sum over objects. Hot loops are generic over it and called
+/// with [`Unit`] when there are no sample weights, so the unweighted code has no multiply.
+pub(crate) trait Weight: Copy {
+    fn at(self, j: usize) -> f64;
+}
+
+/// Every object weighs 1.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Unit;
+
+impl Weight for Unit {
+    #[inline(always)]
+    fn at(self, _: usize) -> f64 {
+        1.0
+    }
+}
+
+impl Weight for &[f64] {
+    #[inline(always)]
+    fn at(self, j: usize) -> f64 {
+        self[j]
+    }
+}
 
 /// The bookkeeping every algorithm shares: `best[j]`, `second[j]` and `nearest[j]` (a medoid
 /// position), plus the distance row of every medoid so swaps update in O(k n) without new
@@ -17,6 +43,8 @@ pub(crate) struct Assignment {
     pub best: Vec<f64>,
     pub second: Vec<f64>,
     pub nearest: Vec<usize>,
+    /// Sample weights of the objects (`None`: all 1), for the loss and every sum over objects.
+    pub weights: Option<Arc<[f64]>>,
 }
 
 impl Assignment {
@@ -29,7 +57,13 @@ impl Assignment {
             best: vec![f64::INFINITY; n],
             second: vec![f64::INFINITY; n],
             nearest: vec![0; n],
+            weights: None,
         }
+    }
+
+    /// No medoids yet, for the objects of `ctx` (with their weights).
+    pub fn for_data<D: Dissimilarity + ?Sized>(ctx: &Context<'_, D>) -> Self {
+        Assignment { weights: ctx.weights.clone(), ..Assignment::empty(ctx.n()) }
     }
 
     /// Evaluate the rows of `medoids` and assign every object.
@@ -41,7 +75,7 @@ impl Assignment {
         let n = ctx.n();
         let mut rows = memory::filled("the medoids' distance rows (k x n)", medoids.len().saturating_mul(n), 0.0)?;
         ctx.full_rows(phase, medoids, &mut rows)?;
-        let mut state = Assignment::empty(n);
+        let mut state = Assignment::for_data(ctx);
         for (m, row) in medoids.iter().zip(rows.chunks_exact(n)) {
             state.push(*m, row)?;
         }
@@ -107,9 +141,12 @@ impl Assignment {
         (0..self.n).filter(|&c| !is_medoid[c]).collect()
     }
 
-    /// The exact total loss, summed in index order.
+    /// The exact total loss (weighted), summed in index order.
     pub fn loss(&self) -> f64 {
-        self.best.iter().sum()
+        match &self.weights {
+            None => self.best.iter().sum(),
+            Some(w) => self.best.iter().zip(w.iter()).map(|(b, w)| b * w).sum(),
+        }
     }
 }
 

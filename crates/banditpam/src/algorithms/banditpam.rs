@@ -10,7 +10,7 @@ use crate::context::{Context, Phase};
 use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::observer::Event;
-use crate::state::Assignment;
+use crate::state::{Assignment, Unit, Weight};
 
 /// BUILD's arm of candidate `c`: `min(d(c, j), best_j) - best_j` (just `d(c, j)` at the first
 /// step, when no medoid exists yet).
@@ -25,9 +25,19 @@ impl Arms for BuildArms<'_> {
     }
 
     fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]) {
+        match self.state.weights.as_deref() {
+            None => self.weighted(refs, dists, sum, sum_sq, Unit),
+            Some(w) => self.weighted(refs, dists, sum, sum_sq, w),
+        }
+    }
+}
+
+impl BuildArms<'_> {
+    /// The terms of `refs`, each times its reference's weight.
+    fn weighted<W: Weight>(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64], weight: W) {
         let (mut s, mut q) = (0.0, 0.0);
         for (&j, &d) in refs.iter().zip(dists) {
-            let term = if self.first { d } else { d.min(self.state.best[j]) - self.state.best[j] };
+            let term = weight.at(j) * if self.first { d } else { d.min(self.state.best[j]) - self.state.best[j] };
             s += term;
             q += term * term;
         }
@@ -49,13 +59,23 @@ impl Arms for SwapArms<'_> {
     }
 
     fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]) {
+        match self.state.weights.as_deref() {
+            None => self.weighted(refs, dists, sum, sum_sq, Unit),
+            Some(w) => self.weighted(refs, dists, sum, sum_sq, w),
+        }
+    }
+}
+
+impl SwapArms<'_> {
+    /// The terms of `refs`, each times its reference's weight.
+    fn weighted<W: Weight>(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64], weight: W) {
         let st = self.state;
         let (mut shared, mut shared_sq) = (0.0, 0.0);
         // Branch-free: whether c takes j over is a coin flip the branch predictor loses.
         for (&j, &d) in refs.iter().zip(dists) {
-            let best = st.best[j];
-            let taken = (d - best).min(0.0);
-            let own = (d.min(st.second[j]) - best).max(0.0);
+            let (best, w) = (st.best[j], weight.at(j));
+            let taken = w * (d - best).min(0.0);
+            let own = w * (d.min(st.second[j]) - best).max(0.0);
             shared += taken;
             shared_sq += taken * taken;
             sum[st.nearest[j]] += own;
@@ -76,7 +96,7 @@ pub(crate) fn build<D: Dissimilarity + ?Sized>(
     settings: BanditSettings,
 ) -> Result<Assignment> {
     let n = ctx.n();
-    let mut state = Assignment::empty(n);
+    let mut state = Assignment::for_data(ctx);
     for step in 0..k {
         refs.start_step();
         let cands = state.non_medoids();

@@ -23,20 +23,28 @@ use crate::context::{Context, Phase};
 use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::observer::Event;
-use crate::state::Assignment;
+use crate::state::{Assignment, Unit, Weight};
 
 /// The change of loss for replacing each medoid position `i` by candidate `c`, given `c`'s
 /// distance row: `deltas[i] = sum_j min(d(c, j), r_ij) - best_j`, computed in one pass over j
 /// (FastPAM1's decomposition: a shared part for objects `c` would take over from any medoid,
 /// and a per-position part for the others).
 pub(crate) fn candidate_deltas(state: &Assignment, row: &[f64], deltas: &mut [f64]) {
+    match state.weights.as_deref() {
+        None => weighted_deltas(state, row, deltas, Unit),
+        Some(w) => weighted_deltas(state, row, deltas, w),
+    }
+}
+
+/// [`candidate_deltas`], each object's terms times its weight.
+fn weighted_deltas<W: Weight>(state: &Assignment, row: &[f64], deltas: &mut [f64], weight: W) {
     deltas.fill(0.0);
     let mut shared = 0.0;
     // Branch-free (see the SWAP arms of BanditPAM): when d < best_j the own term is 0.
     for (j, &d) in row.iter().enumerate() {
-        let best = state.best[j];
-        shared += (d - best).min(0.0);
-        deltas[state.nearest[j]] += (d.min(state.second[j]) - best).max(0.0);
+        let (best, w) = (state.best[j], weight.at(j));
+        shared += w * (d - best).min(0.0);
+        deltas[state.nearest[j]] += w * (d.min(state.second[j]) - best).max(0.0);
     }
     for delta in deltas.iter_mut() {
         *delta += shared;

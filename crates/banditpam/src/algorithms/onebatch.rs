@@ -55,14 +55,14 @@ impl Batch {
             let scale = 2f64.powi(-(largest.log2().floor() as i32));
             Self::fill(ctx, batch, &mut values, scale)?;
         }
-        // Each object votes for its nearest batch member (the first on ties).
+        // Each object votes for its nearest batch member (the first on ties), with its weight.
         let mut weights = vec![0.0f64; m];
-        for row in values.chunks_exact(m) {
+        for (i, row) in values.chunks_exact(m).enumerate() {
             let nearest =
                 row.iter().enumerate().fold((0, f32::INFINITY), |b, (j, &v)| if v < b.1 { (j, v) } else { b });
-            weights[nearest.0] += 1.0;
+            weights[nearest.0] += ctx.weights.as_deref().map_or(1.0, |w| w[i]);
         }
-        let mean = n as f64 / m as f64;
+        let mean = weights.iter().sum::<f64>() / m as f64;
         let weights: Vec<f32> = weights.iter().map(|w| (w / mean) as f32).collect();
         values.par_chunks_mut(m).for_each(|row| row.iter_mut().zip(&weights).for_each(|(v, w)| *v *= w));
         Ok(Batch { m, values })

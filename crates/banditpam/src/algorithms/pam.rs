@@ -5,7 +5,7 @@ use super::steepest_descent;
 use crate::context::Context;
 use crate::data::Dissimilarity;
 use crate::error::Result;
-use crate::state::Assignment;
+use crate::state::{Assignment, Unit, Weight};
 
 /// Apply the best swap until none lowers the loss or `max_iter` swaps were made.
 /// Returns `(swaps, converged)`.
@@ -21,13 +21,21 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
 /// `delta(i) = sum_j min(d(c, j), r_ij) - best_j`, `r_ij` the second-nearest distance if `i` is
 /// j's nearest medoid and the nearest otherwise.
 fn best_pair(state: &Assignment, row: &[f64]) -> (f64, usize) {
+    match state.weights.as_deref() {
+        None => weighted_best_pair(state, row, Unit),
+        Some(w) => weighted_best_pair(state, row, w),
+    }
+}
+
+/// [`best_pair`], each object's term times its weight.
+fn weighted_best_pair<W: Weight>(state: &Assignment, row: &[f64], weight: W) -> (f64, usize) {
     (0..state.medoids.len()).fold((f64::INFINITY, 0), |acc, i| {
         let delta: f64 = row
             .iter()
             .enumerate()
             .map(|(j, &d)| {
                 let r = if state.nearest[j] == i { state.second[j] } else { state.best[j] };
-                d.min(r) - state.best[j]
+                weight.at(j) * (d.min(r) - state.best[j])
             })
             .sum();
         if delta < acc.0 {

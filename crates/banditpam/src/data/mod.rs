@@ -3,17 +3,20 @@
 //! - [`DenseData`]: borrowed n x d row-major `f32`/`f64` vectors with a [`crate::Metric`];
 //! - [`Precomputed`]: a borrowed n x n matrix, possibly asymmetric, `d(m, x) = D[m][x]`;
 //! - [`Objects`]: any objects with a user dissimilarity function (e.g. [`levenshtein`]);
+//! - [`SparseData`]: borrowed compressed sparse rows under L2, squared L2, L1 or cosine;
 //! - [`DistanceMatrix`]: an owned n x n matrix built once from any of the above.
 
 mod dense;
 mod matrix;
 mod objects;
 mod precomputed;
+mod sparse;
 
 pub use dense::{cross_distances, flatten_rows, DenseData};
 pub use matrix::DistanceMatrix;
 pub use objects::{levenshtein, Objects};
 pub use precomputed::Precomputed;
+pub use sparse::SparseData;
 
 use crate::error::Result;
 
@@ -50,7 +53,7 @@ pub trait Dissimilarity: Sync {
     /// [`Dissimilarity::block`], stopping with [`crate::Error::Interrupted`] as soon as
     /// `keep_going` returns false, for implementations whose blocks can take long. The fit
     /// calls this; the default checks nothing inside the block (the fit checks between blocks).
-    /// [`DenseData`] checks between slices of about 2^24 multiply-adds (milliseconds);
+    /// [`DenseData`] checks between slices of about 2^28 multiply-adds (a fraction of a second);
     /// [`Objects`] between pairs, so a cancellation waits for at most one pair.
     fn block_interruptible(
         &self,

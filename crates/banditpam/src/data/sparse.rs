@@ -1,0 +1,134 @@
+//! Sparse rows (CSR) under L2, squared L2, L1 or cosine, compared pair by pair by merging the
+//! two rows' nonzeros: O(nnz(a) + nnz(b)) per pair, nothing densified.
+
+use super::Dissimilarity;
+use crate::error::{Error, Result};
+use crate::metric::Metric;
+
+/// Borrowed compressed sparse rows: row `i` holds `values[indptr[i]..indptr[i + 1]]` at columns
+/// `indices[..]` (strictly increasing within a row, as scipy's canonical format).
+///
+/// ```
+/// use banditpam::{Dissimilarity, Metric, SparseData};
+/// // Rows (0, 2), (0, 0), (3, 0) of a 2-column matrix.
+/// let (indptr, indices, values) = ([0, 1, 1, 2], [1, 0], [2.0, 3.0]);
+/// let data = SparseData::new(&indptr, &indices, &values, 2, Metric::L1).unwrap();
+/// let mut out = [0.0; 3];
+/// data.block(&[0], &[0, 1, 2], &mut out).unwrap();
+/// assert_eq!(out, [0.0, 2.0, 5.0]);
+/// ```
+#[derive(Debug, Clone)]
+pub struct SparseData<'a> {
+    indptr: &'a [usize],
+    indices: &'a [usize],
+    values: &'a [f64],
+    metric: Metric,
+    /// Euclidean norm of each row (cosine only).
+    norms: Vec<f64>,
+}
+
+impl<'a> SparseData<'a> {
+    /// Checks the structure (row pointers, column indices below `d` and strictly increasing in
+    /// each row, finite values) and the metric: L2, squared L2, L1 or cosine.
+    pub fn new(indptr: &'a [usize], indices: &'a [usize], values: &'a [f64], d: usize, metric: Metric) -> Result<Self> {
+        if !matches!(metric, Metric::L2 | Metric::SquaredL2 | Metric::L1 | Metric::Cosine) {
+            return Err(Error::InvalidParameter {
+                name: "metric",
+                expected: "euclidean, sqeuclidean, manhattan or cosine for sparse input",
+                value: format!("{metric:?}"),
+            });
+        }
+        let n = indptr.len().checked_sub(1).ok_or(Error::EmptyData)?;
+        if n == 0 {
+            return Err(Error::EmptyData);
+        }
+        let structure = |message: String| Error::InvalidParameter {
+            name: "sparse matrix",
+            expected: "compressed sparse rows in canonical form",
+            value: message,
+        };
+        if indptr[0] != 0 || indptr.windows(2).any(|w| w[0] > w[1]) || indptr[n] != indices.len() {
+            return Err(structure("row pointers that do not run from 0 to nnz".into()));
+        }
+        if indices.len() != values.len() {
+            return Err(structure(format!("{} column indices for {} values", indices.len(), values.len())));
+        }
+        for i in 0..n {
+            let row = &indices[indptr[i]..indptr[i + 1]];
+            if row.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(structure(format!(
+                    "row {i} has unsorted or repeated columns (sum_duplicates/sort_indices)"
+                )));
+            }
+            if let Some(&j) = row.last().filter(|&&j| j >= d) {
+                return Err(structure(format!("row {i} has column {j} for {d} columns")));
+            }
+        }
+        if let Some(p) = values.iter().position(|v| !v.is_finite()) {
+            let row = indptr.partition_point(|&start| start <= p) - 1;
+            return Err(Error::NonFiniteValue { row, col: indices[p], value: values[p] });
+        }
+        let norms = if metric == Metric::Cosine {
+            (0..n).map(|i| values[indptr[i]..indptr[i + 1]].iter().map(|v| v * v).sum::<f64>().sqrt()).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(SparseData { indptr, indices, values, metric, norms })
+    }
+
+    fn row(&self, i: usize) -> (&[usize], &[f64]) {
+        let range = self.indptr[i]..self.indptr[i + 1];
+        (&self.indices[range.clone()], &self.values[range])
+    }
+
+    /// `sum f(a_j, b_j)` over the union of the two rows' columns (absent entries are 0).
+    fn merge(&self, a: usize, b: usize, f: impl Fn(f64, f64) -> f64) -> f64 {
+        let ((ai, av), (bi, bv)) = (self.row(a), self.row(b));
+        let (mut p, mut q, mut total) = (0, 0, 0.0);
+        while p < ai.len() && q < bi.len() {
+            if ai[p] == bi[q] {
+                total += f(av[p], bv[q]);
+                p += 1;
+                q += 1;
+            } else if ai[p] < bi[q] {
+                total += f(av[p], 0.0);
+                p += 1;
+            } else {
+                total += f(0.0, bv[q]);
+                q += 1;
+            }
+        }
+        total + av[p..].iter().map(|&x| f(x, 0.0)).sum::<f64>() + bv[q..].iter().map(|&y| f(0.0, y)).sum::<f64>()
+    }
+
+    fn distance(&self, a: usize, b: usize) -> f64 {
+        match self.metric {
+            Metric::L1 => self.merge(a, b, |x, y| (x - y).abs()),
+            Metric::SquaredL2 => self.merge(a, b, |x, y| (x - y) * (x - y)),
+            Metric::Cosine => {
+                let (na, nb) = (self.norms[a], self.norms[b]);
+                match (na > 0.0, nb > 0.0) {
+                    (true, true) => (1.0 - self.merge(a, b, |x, y| x * y) / (na * nb)).max(0.0),
+                    (false, false) => 0.0,
+                    _ => 1.0,
+                }
+            }
+            _ => self.merge(a, b, |x, y| (x - y) * (x - y)).sqrt(),
+        }
+    }
+}
+
+impl Dissimilarity for SparseData<'_> {
+    fn len(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
+        for (row, &c) in out.chunks_exact_mut(references.len().max(1)).zip(candidates) {
+            for (slot, &r) in row.iter_mut().zip(references) {
+                *slot = self.distance(c, r);
+            }
+        }
+        Ok(())
+    }
+}
