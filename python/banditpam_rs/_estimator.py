@@ -96,7 +96,8 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         Seeds the reference order (bandit methods), the batch ("onebatch") and the initial
         medoids ("fasterpam", "onebatch").
     n_threads : int or None, default=None
-        Worker threads (None: all cores, at most 4 per core). The result does not depend on it.
+        Worker threads (None: all cores, at most 4 per core; one thread for a pair callable
+        metric, which holds the GIL). The result does not depend on it.
     memory_budget : int or None, default=None
         Bytes the fit's large buffers may take (an n x n matrix, the BanditPAM++ cache,
         OneBatchPAM's block); None: half the memory available to the process. A fit that
@@ -203,6 +204,9 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         schema's names (`_core.FIT_PARAMETERS`); the core checks every value."""
         params = {name: value for name, value in self.get_params().items() if name in _core.FIT_PARAMETERS}
         params["seed"] = _seed(self.random_state)
+        if params.get("n_threads") is None and self._metric_kind() == "callable":
+            # A pair function holds the GIL: more threads only queue for it (bench/features.py).
+            params["n_threads"] = 1
         return params
 
     @property

@@ -252,11 +252,15 @@ fn init(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Init> {
             type_name(value)
         ))
     })?;
-    let medoids = indices
+    Ok(Init::Medoids(positions(name, &indices)?))
+}
+
+/// Object indices from Python ints: a negative one is a ValueError naming `name`.
+fn positions(name: &str, indices: &[i64]) -> PyResult<Vec<usize>> {
+    indices
         .iter()
         .map(|&i| usize::try_from(i).map_err(|_| PyValueError::new_err(format!("{name} holds the negative index {i}"))))
-        .collect::<PyResult<Vec<usize>>>()?;
-    Ok(Init::Medoids(medoids))
+        .collect()
 }
 
 fn method(value: &Bound<'_, PyAny>) -> PyResult<Algorithm> {
@@ -538,10 +542,7 @@ fn medoid_silhouette_samples<'py>(
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let metric = MetricArg::new(metric, p)?;
     let threads = n_threads.map(|t| optional("n_threads", t, count)).transpose()?.flatten();
-    let medoids = medoids
-        .iter()
-        .map(|&m| usize::try_from(m).map_err(|_| PyValueError::new_err(format!("medoid index {m} is negative"))))
-        .collect::<PyResult<Vec<usize>>>()?;
+    let medoids = positions("medoid_indices", &medoids)?;
     let samples =
         with_data(py, x, &metric, false, &|data, _| banditpam::medoid_silhouette_samples(data, &medoids, threads))?;
     Ok(PyArray1::from_vec(py, samples))

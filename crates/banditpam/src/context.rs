@@ -111,11 +111,23 @@ impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
         cands: &[usize],
         score: impl Fn(usize, &[f64]) -> R + Sync,
     ) -> Result<Vec<R>> {
+        self.sweep_in_tasks(phase, cands, CANDIDATES_PER_TASK, score)
+    }
+
+    /// [`Context::sweep`] with `per_task` candidates' rows per task (more rows make larger
+    /// kernel calls; a task holds `per_task x n` distances).
+    pub fn sweep_in_tasks<R: Send>(
+        &self,
+        phase: Phase,
+        cands: &[usize],
+        per_task: usize,
+        score: impl Fn(usize, &[f64]) -> R + Sync,
+    ) -> Result<Vec<R>> {
         let n = self.n();
         let per_task: Vec<Result<Vec<R>>> = cands
-            .par_chunks(CANDIDATES_PER_TASK)
+            .par_chunks(per_task.max(1))
             .map(|chunk| {
-                let mut rows = memory::filled("a task's candidate rows (16 x n)", chunk.len().saturating_mul(n), 0.0)?;
+                let mut rows = memory::filled("a task's candidate rows", chunk.len().saturating_mul(n), 0.0)?;
                 self.full_rows(phase, chunk, &mut rows)?;
                 Ok(chunk.iter().zip(rows.chunks_exact(n)).map(|(&c, row)| score(c, row)).collect())
             })

@@ -70,7 +70,10 @@ pub fn silhouette_samples_with_observer<D: Dissimilarity + ?Sized>(
     let objects: Vec<usize> = (0..n).collect();
     with_pool(threads, || {
         let ctx = Context::new(data, observer);
-        ctx.sweep(Phase::Other, &objects, |i, row| {
+        // Every row is needed once: tasks of up to 256 rows (at most 2^22 distances, 32 MiB)
+        // make larger kernel calls than the search's 16.
+        let per_task = ((1usize << 22) / n).clamp(16, 256);
+        ctx.sweep_in_tasks(Phase::Other, &objects, per_task, |i, row| {
             let mut sums = vec![0.0f64; clusters];
             for (&d, &c) in row.iter().zip(&cluster) {
                 sums[c] += d;
