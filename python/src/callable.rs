@@ -118,13 +118,16 @@ impl Dissimilarity for PyDissimilarity<'_> {
             Shape::Pairs => {
                 let width = references.len();
                 let pairs = candidates.len() * width;
-                for start in (0..pairs).step_by(PAIRS_PER_STRETCH) {
-                    if stopped() {
-                        return Err(banditpam::Error::Interrupted);
-                    }
-                    let end = (start + PAIRS_PER_STRETCH).min(pairs);
-                    Python::attach(|py| {
-                        for p in start..end {
+                // One thread state for the whole block: between stretches the GIL is handed over
+                // with it (`detach`), which lets a thread waiting for it (the one that turns
+                // Ctrl-C into a cancellation, a timer) in. Taking and dropping the GIL without a
+                // thread state, per stretch, starved such threads for up to a second.
+                Python::attach(|py| {
+                    for start in (0..pairs).step_by(PAIRS_PER_STRETCH) {
+                        if stopped() {
+                            return Err(banditpam::Error::Interrupted);
+                        }
+                        for p in start..(start + PAIRS_PER_STRETCH).min(pairs) {
                             let (a, b) = (self.item(candidates[p / width]), self.item(references[p % width]));
                             out[p] = match self.function.call1(py, (a, b)).and_then(|v| v.extract::<f64>(py)) {
                                 Ok(value) => value,
@@ -134,8 +137,10 @@ impl Dissimilarity for PyDissimilarity<'_> {
                                 }
                             };
                         }
-                    });
-                }
+                        py.detach(std::thread::yield_now);
+                    }
+                    Ok(())
+                })?;
             }
         }
         if self.watch.keep_going() {
