@@ -255,6 +255,11 @@ fn init(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Init> {
     Ok(Init::Medoids(positions(name, &indices)?))
 }
 
+/// The `n_threads` argument: None or a non-negative int (the core checks the range).
+fn thread_count(n_threads: Option<&Bound<'_, PyAny>>) -> PyResult<Option<usize>> {
+    Ok(n_threads.map(|t| optional("n_threads", t, count)).transpose()?.flatten())
+}
+
 /// Object indices from Python ints: a negative one is a ValueError naming `name`.
 fn positions(name: &str, indices: &[i64]) -> PyResult<Vec<usize>> {
     indices
@@ -436,12 +441,11 @@ fn with_data<T: Send>(
         MetricArg::Named(MetricName::Dense(metric)) if x.hasattr("indptr")? => {
             // A scipy.sparse CSR matrix (the Python layer hands over canonical float64 CSR).
             let array = |name: &str, dtype: &str| x.getattr(name)?.call_method1("astype", (dtype,));
-            let positions = |name: &str| -> PyResult<Vec<usize>> {
+            let index_array = |name: &str| -> PyResult<Vec<usize>> {
                 let values = array(name, "int64")?;
-                let values = values.cast::<numpy::PyArray1<i64>>()?.readonly();
-                Ok(values.as_slice()?.iter().map(|&i| i.max(0) as usize).collect())
+                positions(name, values.cast::<numpy::PyArray1<i64>>()?.readonly().as_slice()?)
             };
-            let (indptr, indices) = (positions("indptr")?, positions("indices")?);
+            let (indptr, indices) = (index_array("indptr")?, index_array("indices")?);
             let values = array("data", "float64")?;
             let values = values.cast::<numpy::PyArray1<f64>>()?.readonly();
             let values = values.as_slice()?;
@@ -518,7 +522,7 @@ fn silhouette_samples<'py>(
     n_threads: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let metric = MetricArg::new(metric, p)?;
-    let threads = n_threads.map(|t| optional("n_threads", t, count)).transpose()?.flatten();
+    let threads = thread_count(n_threads)?;
     // Labels are any integers: shift them to non-negative ones, keeping which are equal.
     let least = labels.iter().copied().min().unwrap_or(0);
     let labels: Vec<usize> = labels.iter().map(|&l| (l as i128 - least as i128) as usize).collect();
@@ -541,7 +545,7 @@ fn medoid_silhouette_samples<'py>(
     n_threads: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let metric = MetricArg::new(metric, p)?;
-    let threads = n_threads.map(|t| optional("n_threads", t, count)).transpose()?.flatten();
+    let threads = thread_count(n_threads)?;
     let medoids = positions("medoid_indices", &medoids)?;
     let samples =
         with_data(py, x, &metric, false, &|data, _| banditpam::medoid_silhouette_samples(data, &medoids, threads))?;

@@ -89,6 +89,7 @@ pub fn select_k<D: Dissimilarity + ?Sized>(
         });
     }
     let checked = params.clone().k(largest).check()?;
+    let threads = checked.threads;
     let shared_start = match checked.init() {
         Init::Medoids(_) => None,
         _ => Some(params.clone().k(largest).max_iter(0).fit(data)?.build_medoids),
@@ -101,7 +102,6 @@ pub fn select_k<D: Dissimilarity + ?Sized>(
             model = model.init(Init::Medoids(start[..k].to_vec()));
         }
         let fit = model.fit(data)?;
-        let threads = model.check()?.threads;
         let samples = match score {
             KScore::MedoidSilhouette => medoid_silhouette_samples(data, &fit.medoids, threads)?,
             KScore::Silhouette => silhouette_samples(data, &fit.labels, threads)?,
