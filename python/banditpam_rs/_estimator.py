@@ -45,8 +45,10 @@ METRICS: tuple[str, ...] = tuple(_core.METRICS)
 class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator):
     """k-medoids clustering: k cluster centres that are data points, for any dissimilarity.
 
-    The default method, BanditPAM++, returns PAM's medoids (the classic exact algorithm's
-    answer) while computing far fewer than n^2 distances, in O(n) memory.
+    The default method, "auto", picks for the data's size, k and the memory budget the method
+    that reaches PAM-level loss fastest, and `method_` names the one that ran. BanditPAM++
+    ("banditpam++") returns PAM's medoids (the classic exact algorithm's answer) while
+    computing far fewer than n^2 distances.
 
     Parameters
     ----------
@@ -62,23 +64,27 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         block of rows. A pair callable costs a Python call per distance (the GIL is taken in
         stretches of 256 pairs); a block metric one call per block, so a vectorised function
         runs at nearly its own speed. Built-in metrics run in Rust in parallel.
-    method : str, default="banditpam++"
-        "banditpam++" and "banditpam" find PAM's medoids by sampling; "pam" and "fastpam1" are
-        exact (same answer, FastPAM1 much faster); "fasterpam" swaps eagerly and finds a local
-        optimum, not always PAM's. "onebatch" (OneBatchPAM) judges swaps on one random batch of
-        about 100 ln(n k) points: the fastest, with a loss close to PAM's. "onebatch+swap"
+    method : str, default="auto"
+        "auto": "onebatch+swap" at k <= 10 (n <= 30,000); else "fasterpam" started from
+        OneBatchPAM's medoids when the n x n matrix fits `memory_budget`; else "onebatch+swap"
+        up to n = 30,000 and "onebatch" beyond (the rule and the measurements behind it are in
+        the guide's "Choosing a method"). "banditpam++" and "banditpam" find PAM's medoids by
+        sampling; "pam" and "fastpam1" are exact (same answer, FastPAM1 much faster);
+        "fasterpam" swaps eagerly and finds a local optimum, not always PAM's. "onebatch"
+        (OneBatchPAM) judges swaps on one random batch of about 100 ln(n k) points: the
+        fastest, with a loss close to PAM's. "onebatch+swap"
         continues from OneBatchPAM's answer with exactly verified BanditPAM++ swaps until no
         swap lowers the true loss. The exact methods first build the n x n matrix (float64, or
         float32 when only that fits `memory_budget`) when it fits; reported losses stay exact.
     max_iter : int, default=100
         Maximum number of swap iterations (0: return the initial medoids).
-    init : {"build", "random", "k-medoids++"}, array-like of k ints, or None, default=None
+    init : {"build", "random", "k-medoids++", "onebatch"}, array-like of k ints, or None, default=None
         How the search starts: "build" is PAM's greedy BUILD (the default of PAM, FastPAM1 and
         the bandit methods, which run it as a best-arm search); "random" draws k distinct
         samples (the default of FasterPAM and OneBatchPAM); "k-medoids++" draws the first
         uniformly and each next one with probability proportional to its dissimilarity to the
-        nearest medoid so far; an array gives the k initial medoid indices. None: the method's
-        own default.
+        nearest medoid so far; "onebatch" starts from OneBatchPAM's answer (what "auto" gives
+        FasterPAM); an array gives the k initial medoid indices. None: the method's own default.
     n_init : int, default=1
         Run the search this many times from different seeds (derived from `random_state`) and
         keep the lowest loss. Useful with random starts; the first run is the single run's.
@@ -159,7 +165,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         n_clusters: int = 8,
         *,
         metric: str | Callable[[Any, Any], float] = "euclidean",
-        method: str = "banditpam++",
+        method: str = "auto",
         max_iter: int = 100,
         init: str | Sequence[int] | np.ndarray | None = None,
         n_init: int = 1,

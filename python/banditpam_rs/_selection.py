@@ -44,17 +44,18 @@ def select_k(
     k_range: Iterable[int],
     *,
     metric: Any = "euclidean",
-    method: str = "banditpam++",
+    method: str = "auto",
     score: str = "medoid_silhouette",
     random_state: Any = None,
     **params: Any,
 ) -> KSelection:
     """Fit k-medoids for every k in `k_range` and pick the k with the best silhouette.
 
-    The fits share their start: one initialisation for the largest k (PAM's greedy BUILD for
-    the default method) gives every smaller k its first medoids, then each k runs its own
-    swaps. Each clustering is scored in Rust: by the mean Medoid Silhouette (the default;
-    k n distances per k) or the mean Silhouette (exact; n^2 distances per k).
+    With a named method the fits share their start: one initialisation for the largest k
+    (PAM's greedy BUILD for the bandit and exact methods) gives every smaller k its first
+    medoids, then each k runs its own swaps; with "auto" each k runs the method chosen for it.
+    Each clustering is scored in Rust: by the mean Medoid Silhouette (the default; k n
+    distances per k) or the mean Silhouette (exact; n^2 distances per k).
 
     Parameters
     ----------
@@ -64,7 +65,7 @@ def select_k(
         The numbers of clusters to try, each at least 2.
     metric : str or callable, default="euclidean"
         Any metric of `KMedoids`.
-    method : str, default="banditpam++"
+    method : str, default="auto"
         Any method of `KMedoids`.
     score : {"medoid_silhouette", "silhouette"}, default="medoid_silhouette"
         The criterion, higher is better.

@@ -192,7 +192,7 @@ def test_pickle_clone_and_params(mnist):
 
 
 def test_verbose_reports_progress(mnist, capsys):
-    KMedoids(3, verbose=True, random_state=0).fit(mnist[:300])
+    KMedoids(3, method="banditpam++", verbose=True, random_state=0).fit(mnist[:300])
     err = capsys.readouterr().err
     assert "BUILD 1/3" in err and "BUILD 3/3" in err
 

@@ -60,8 +60,16 @@ def test_messages_name_every_method():
 def test_the_result_names_the_method_and_the_matrix():
     X = np.random.default_rng(1).normal(size=(50, 3))
     assert KMedoids(3, method="fastpam1").fit(X).matrix_ == "float64"
+    assert KMedoids(3, method="banditpam++").fit(X).matrix_ is None
+    # The default, auto, names the method it ran (its rule: onebatch+swap at k <= 10, FasterPAM on
+    # the matrix above when the matrix fits the budget, onebatch+swap when it does not).
     model = KMedoids(3).fit(X)
-    assert (model.method_, model.matrix_) == ("banditpam++", None)
+    assert (model.method_, model.matrix_) == ("onebatch+swap", None)
+    model = KMedoids(12).fit(X)
+    assert (model.method_, model.matrix_) == ("fasterpam", "float64")
+    X = np.random.default_rng(1).normal(size=(1000, 3))
+    model = KMedoids(12, memory_budget=1000 * 1000 * 4 - 1).fit(X)
+    assert (model.method_, model.matrix_) == ("onebatch+swap", None)
 
 
 def test_memory_budget_gives_memory_error_naming_the_buffer():

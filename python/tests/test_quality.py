@@ -155,7 +155,7 @@ def test_pandas_output_and_feature_names():
     assert isinstance(out, pd.DataFrame)
     assert list(out.columns) == ["kmedoids0", "kmedoids1", "kmedoids2"]
     assert list(model.get_feature_names_out()) == list(out.columns)
-    np.testing.assert_allclose(out.to_numpy(), pairwise_distances(X, X[model.medoid_indices_]))
+    np.testing.assert_allclose(out.to_numpy(), pairwise_distances(X, X[model.medoid_indices_]), atol=1e-7)
     pipe = make_pipeline(StandardScaler(), KMedoids(2, random_state=0)).set_output(transform="pandas")
     transformed = pipe.fit_transform(frame)
     assert list(transformed.columns) == ["kmedoids0", "kmedoids1"]

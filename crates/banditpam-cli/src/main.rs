@@ -170,14 +170,14 @@ fn parse_score(text: &str) -> Result<KScore, String> {
 #[derive(clap::Args)]
 pub struct CommonArgs {
     /// The algorithm.
-    #[arg(long, default_value = "banditpam++", help = method_help())]
+    #[arg(long, default_value = "auto", help = method_help())]
     pub method: String,
     /// Seed of the randomized methods.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// How the search starts: build, random, k-medoids++, or k comma-separated medoid
-    /// indices (0-based); default: the method's own (build, or random for fasterpam and
-    /// onebatch).
+    /// How the search starts: build, random, k-medoids++, onebatch (OneBatchPAM's answer), or
+    /// k comma-separated medoid indices (0-based); default: the method's own (build, or random
+    /// for fasterpam and onebatch; auto's choice for auto).
     #[arg(long, value_parser = parse_init)]
     pub init: Option<Init>,
     /// Run the search this many times from different seeds and keep the lowest loss.
@@ -197,7 +197,12 @@ pub struct CommonArgs {
 
 /// The help of `--method`, listing every method from the core's one list.
 fn method_help() -> String {
-    format!("The algorithm: {}", Algorithm::name_list())
+    format!(
+        "The algorithm: {}. auto picks by n, k and the memory budget (onebatch+swap at k <= 10, \
+         fasterpam on the n x n matrix when it fits, onebatch beyond 30,000 objects without one) \
+         and the output names the method that ran",
+        Algorithm::name_list()
+    )
 }
 
 /// `--init`, read by the core's parser.
@@ -230,15 +235,7 @@ fn parse_bytes(text: &str) -> Result<usize, String> {
 
 impl Default for CommonArgs {
     fn default() -> Self {
-        CommonArgs {
-            method: "banditpam++".into(),
-            seed: 0,
-            init: None,
-            n_init: 1,
-            threads: None,
-            memory: None,
-            quiet: false,
-        }
+        CommonArgs { method: "auto".into(), seed: 0, init: None, n_init: 1, threads: None, memory: None, quiet: false }
     }
 }
 

@@ -281,7 +281,7 @@ fn bad_inputs_give_one_line_and_exit_code_2() {
             "square",
         ),
         (vec![good.clone(), "--k".into(), "2".into(), "--metric".into(), "hamming".into()], "unknown metric"),
-        (vec![good.clone(), "--k".into(), "2".into(), "--method".into(), "kmeans".into()], "unknown method 'kmeans'; expected one of banditpam++, banditpam, pam, fastpam1, fasterpam, onebatch, onebatch+swap"),
+        (vec![good.clone(), "--k".into(), "2".into(), "--method".into(), "kmeans".into()], "unknown method 'kmeans'; expected one of auto, banditpam++, banditpam, pam, fastpam1, fasterpam, onebatch, onebatch+swap"),
         (vec![file("empty.csv", ""), "--k".into(), "1".into()], "empty"),
         (
             vec![file("neg.csv", "0,-1\n1,0\n"), "--k".into(), "1".into(), "--metric".into(), "precomputed".into()],
@@ -346,6 +346,20 @@ fn demo_draws_the_medoids() {
     assert_eq!(sizes, 1000, "the cluster sizes add up to n");
     let bad = cargo_bin_cmd!("banditpam").args(["demo", "--n", "20000"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn the_default_method_is_auto_and_the_output_names_what_ran() {
+    let input = data_dir().join("mnist-100.csv");
+    let input = input.to_str().unwrap();
+    let few = fit_json(&[input, "--k", "5"]);
+    let many = fit_json(&[input, "--k", "20"]);
+    let named = |json: &serde_json::Value| json["method"].as_str().unwrap().to_string();
+    assert_eq!((named(&few), named(&many)), ("onebatch+swap".into(), "fasterpam".into()));
+    assert_eq!(many["matrix"], "float64");
+    // FasterPAM from OneBatchPAM's answer: the loss of PAM's BUILD + SWAP or lower, within 1%.
+    let pam = fit_json(&[input, "--k", "20", "--method", "fastpam1"]);
+    assert!(many["loss"].as_f64().unwrap() <= pam["loss"].as_f64().unwrap() * 1.01);
 }
 
 #[test]

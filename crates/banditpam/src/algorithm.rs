@@ -6,6 +6,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
+use crate::params::Init;
 
 /// Which k-medoids algorithm to run.
 ///
@@ -14,12 +15,17 @@ use crate::error::{Error, Result};
 /// assert_eq!("FasterPAM".parse::<Algorithm>().unwrap(), Algorithm::FasterPam);
 /// assert_eq!(Algorithm::OneBatchSwap.to_string(), "onebatch+swap");
 /// assert!(Algorithm::name_list().contains("onebatch+swap"));
+/// assert_eq!(Algorithm::default(), Algorithm::Auto);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Algorithm {
-    /// BanditPAM++: BanditPAM with virtual arms and the permutation-invariant distance cache.
+    /// The default: the method that reaches PAM-level loss fastest for the data's size, k and
+    /// the memory budget, chosen when the fit starts by [`Algorithm::choose`]; the fit's result
+    /// names the method that ran.
     #[default]
+    Auto,
+    /// BanditPAM++: BanditPAM with virtual arms and the permutation-invariant distance cache.
     BanditPamPlusPlus,
     /// BanditPAM (original): a new random reference order every step, no cache.
     BanditPam,
@@ -39,7 +45,8 @@ pub enum Algorithm {
 
 impl Algorithm {
     /// Every algorithm, in the order names are listed to users.
-    pub const ALL: [Algorithm; 7] = [
+    pub const ALL: [Algorithm; 8] = [
+        Algorithm::Auto,
         Algorithm::BanditPamPlusPlus,
         Algorithm::BanditPam,
         Algorithm::Pam,
@@ -52,6 +59,7 @@ impl Algorithm {
     /// The canonical name, as accepted by [`FromStr`] and printed by [`fmt::Display`].
     pub fn name(self) -> &'static str {
         match self {
+            Algorithm::Auto => "auto",
             Algorithm::BanditPamPlusPlus => "banditpam++",
             Algorithm::BanditPam => "banditpam",
             Algorithm::Pam => "pam",
@@ -69,13 +77,54 @@ impl Algorithm {
             Algorithm::BanditPam => &["banditpam_orig"],
             Algorithm::OneBatchPam => &["onebatchpam"],
             Algorithm::OneBatchSwap => &["onebatch_swap"],
-            Algorithm::Pam | Algorithm::FastPam1 | Algorithm::FasterPam => &[],
+            Algorithm::Auto | Algorithm::Pam | Algorithm::FastPam1 | Algorithm::FasterPam => &[],
         }
     }
 
     /// The canonical names, comma-separated: for messages and help texts.
     pub fn name_list() -> String {
         Algorithm::ALL.map(Algorithm::name).join(", ")
+    }
+
+    /// The method `auto` runs for `workload`, and the start it gives it when the caller names
+    /// none. The rule, from the benchmarks (MNIST, 2 threads; BENCHMARKS.md has the rows):
+    ///
+    /// | k | n | an n x n matrix fits the budget | method |
+    /// |---|---|---|---|
+    /// | <= 10 | <= 30,000 | either | `onebatch+swap` |
+    /// | > 10, or n > 30,000 | any | yes | `fasterpam`, starting from OneBatchPAM's medoids |
+    /// | > 10 | <= 30,000 | no | `onebatch+swap` |
+    /// | > 10, or n > 30,000 | > 30,000 | no | `onebatch` |
+    ///
+    /// At small k the bandit's verified swaps from OneBatchPAM's start cost a fraction of the
+    /// matrix FasterPAM needs, and reach FasterPAM's loss or better. From k = 20 on, FasterPAM on
+    /// the matrix (half of it computed: the metrics are symmetric) is the faster way to that
+    /// loss, and OneBatchPAM's start saves it half its swaps. Without a matrix, beyond 30,000
+    /// objects the verified swaps take minutes, so OneBatchPAM alone (O(n m) distances, about
+    /// 1-2% above FasterPAM's loss) is the answer; the rule does not depend on the metric or the
+    /// dimension, whose cost scales every method alike.
+    ///
+    /// ```
+    /// use banditpam::{Algorithm, Init, Workload};
+    /// let small = Workload { n: 10_000, k: 5, matrix_fits: true };
+    /// assert_eq!(Algorithm::choose(small), (Algorithm::OneBatchSwap, None));
+    /// let many = Workload { n: 10_000, k: 100, matrix_fits: true };
+    /// assert_eq!(Algorithm::choose(many), (Algorithm::FasterPam, Some(Init::OneBatch)));
+    /// let large = Workload { n: 100_000, k: 100, matrix_fits: false };
+    /// assert_eq!(Algorithm::choose(large), (Algorithm::OneBatchPam, None));
+    /// ```
+    pub fn choose(workload: Workload) -> (Algorithm, Option<Init>) {
+        let Workload { n, k, matrix_fits } = workload;
+        let verified_swaps_pay = n <= AUTO_MAX_BANDIT_N;
+        if k <= AUTO_SMALL_K && verified_swaps_pay {
+            (Algorithm::OneBatchSwap, None)
+        } else if matrix_fits {
+            (Algorithm::FasterPam, Some(Init::OneBatch))
+        } else if verified_swaps_pay {
+            (Algorithm::OneBatchSwap, None)
+        } else {
+            (Algorithm::OneBatchPam, None)
+        }
     }
 
     /// How the search starts when the caller does not say: PAM's BUILD, or random medoids for
@@ -109,6 +158,23 @@ impl Algorithm {
     pub(crate) fn default_fixed_order(self) -> bool {
         self != Algorithm::BanditPam
     }
+}
+
+/// Up to this k, `auto` runs the bandit's verified swaps (see [`Algorithm::choose`]).
+const AUTO_SMALL_K: usize = 10;
+/// Beyond this n, `auto` does not run the bandit's verified swaps.
+const AUTO_MAX_BANDIT_N: usize = 30_000;
+
+/// What [`Algorithm::choose`] looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Workload {
+    /// Objects.
+    pub n: usize,
+    /// Medoids.
+    pub k: usize,
+    /// Whether the n x n matrix is there to search on: the data is one, or one fits the memory
+    /// budget (in `f32` at least) and precomputing is allowed.
+    pub matrix_fits: bool,
 }
 
 /// The two default starts (see [`crate::Init`] for all of them).

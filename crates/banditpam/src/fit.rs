@@ -3,12 +3,13 @@
 //! cache and batch sizes against the memory budget) are made once, in [`CheckedKMedoids::plan`];
 //! then the search runs in a thread pool of the fit's own.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::algorithm::Algorithm;
+use crate::algorithm::{Algorithm, Workload};
 use crate::algorithms::{banditpam, build, fasterpam, fastpam1, onebatch, onebatch_swap, pam};
 use crate::bandit::{BanditSettings, References};
 use crate::context::{Context, Phase};
@@ -107,6 +108,17 @@ impl CheckedKMedoids {
         }
         let budget = Budget::new(self.memory_budget);
         let square = n.saturating_mul(n);
+        if self.algorithm == Algorithm::Auto {
+            let matrix_fits = match self.precompute {
+                Precompute::Never => data.is_stored(),
+                Precompute::Always(_) => true,
+                Precompute::Auto => data.is_stored() || budget.fits::<f32>(square),
+            };
+            let (algorithm, start) = Algorithm::choose(Workload { n, k: self.k, matrix_fits });
+            let chosen = self.with_method(algorithm, start)?;
+            let plan = chosen.plan(data)?;
+            return Ok(Plan { params: Cow::Owned(plan.params.into_owned()), ..plan });
+        }
         let matrix = match self.precompute {
             Precompute::Never => None,
             Precompute::Always(precision) => Some(precision),
@@ -150,7 +162,7 @@ impl CheckedKMedoids {
         };
         let onebatch_size = self.onebatch_size.unwrap_or_else(|| onebatch::default_batch_size(n, self.k)).clamp(1, n);
         Ok(Plan {
-            params: self,
+            params: Cow::Borrowed(self),
             matrix,
             budget,
             build: settings(bandit.build_confidence, BUILD_SIGMA_FLOOR),
@@ -163,7 +175,8 @@ impl CheckedKMedoids {
 
 /// A fit's parameters with everything that depends on the data resolved.
 struct Plan<'p> {
-    params: &'p CheckedKMedoids,
+    /// The caller's parameters, or those of the method `auto` chose.
+    params: Cow<'p, CheckedKMedoids>,
     /// Build the n x n matrix first, in this precision.
     matrix: Option<MatrixPrecision>,
     budget: Budget,
@@ -237,8 +250,9 @@ impl Plan<'_> {
     }
 
     fn search_on<S: Scalar, D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Search> {
-        let matrix =
-            DistanceMatrix::<S>::build_with(ctx.n(), &self.budget, |c, r, out| ctx.block(Phase::Other, c, r, out))?;
+        let matrix = DistanceMatrix::<S>::build_with(ctx.n(), &self.budget, ctx.data.is_symmetric(), |c, r, out| {
+            ctx.block(Phase::Other, c, r, out)
+        })?;
         let mut found = self.best_search(&Context::new(&matrix, ctx.observer).with_weights(ctx.weights.clone()))?;
         found.build_loss = Assignment::from_medoids(ctx, Phase::Other, &found.build_medoids)?.loss();
         found.state = Assignment::from_medoids(ctx, Phase::Other, &found.state.medoids)?;
@@ -265,7 +279,7 @@ impl Plan<'_> {
 
     /// Initialise and swap on `ctx`'s data, every random choice drawn from `seed`.
     fn search<D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>, seed: u64) -> Result<Search> {
-        let p = self.params;
+        let p = &*self.params;
         let (n, k) = (ctx.n(), p.k);
         let mut seconds = PhaseSeconds::default();
         let clock = Instant::now();
@@ -284,6 +298,13 @@ impl Plan<'_> {
                 Assignment::from_medoids(ctx, Phase::Build, &medoids)?
             }
             Init::KMedoidsPlusPlus => build::kmedoids_plus_plus(ctx, k, &mut ChaCha8Rng::seed_from_u64(seed))?,
+            Init::OneBatch => {
+                let mut rng = ChaCha8Rng::seed_from_u64(seed);
+                let medoids = rand::seq::index::sample(&mut rng, n, k).into_vec();
+                let mut state = Assignment::from_medoids(ctx, Phase::Build, &medoids)?;
+                onebatch::swap(ctx, &mut state, self.onebatch_size, seed, p.max_iter, &self.budget)?;
+                state
+            }
             Init::Medoids(medoids) => Assignment::from_medoids(ctx, Phase::Build, medoids)?,
         };
         let build_medoids = state.medoids.clone();
@@ -303,6 +324,7 @@ impl Plan<'_> {
             Algorithm::BanditPam | Algorithm::BanditPamPlusPlus => {
                 banditpam::swap(ctx, &mut refs, &mut state, iter, self.swap)?
             }
+            Algorithm::Auto => unreachable!("plan() replaces auto by the method it chooses"),
         };
         seconds.swap = clock.elapsed().as_secs_f64();
         Ok(Search { seconds, state, build_medoids, build_loss, swaps, converged })

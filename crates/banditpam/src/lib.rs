@@ -43,7 +43,7 @@ mod select_k;
 mod silhouette;
 mod state;
 
-pub use algorithm::Algorithm;
+pub use algorithm::{Algorithm, Workload};
 pub use data::{levenshtein, DenseData, Dissimilarity, DistanceMatrix, Objects, Precomputed, SparseData};
 pub use error::{Error, Result};
 pub use memory::{available_memory, default_budget};

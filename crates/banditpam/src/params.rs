@@ -18,19 +18,23 @@ pub enum Init {
     /// k-medoids++: the first medoid drawn uniformly, each next one with probability
     /// proportional to its dissimilarity to the nearest medoid so far (k n distances).
     KMedoidsPlusPlus,
+    /// OneBatchPAM's answer from a random start (O(n m) distances): a start close to a local
+    /// optimum, so that an exact method has few swaps left to make. `auto` starts FasterPAM so.
+    OneBatch,
     /// These medoids.
     Medoids(Vec<usize>),
 }
 
 impl Init {
     /// The named initialisations, as `str::parse::<Init>` reads them.
-    pub const NAMES: [&'static str; 3] = ["build", "random", "k-medoids++"];
+    pub const NAMES: [&'static str; 4] = ["build", "random", "k-medoids++", "onebatch"];
 }
 
 impl std::str::FromStr for Init {
     type Err = Error;
 
-    /// `build`, `random`, `k-medoids++` (or `kmedoids++`), or k comma-separated indices.
+    /// `build`, `random`, `k-medoids++` (or `kmedoids++`), `onebatch`, or k comma-separated
+    /// indices.
     ///
     /// ```
     /// use banditpam::Init;
@@ -44,6 +48,7 @@ impl std::str::FromStr for Init {
             "build" => Ok(Init::Build),
             "random" => Ok(Init::Random),
             "k-medoids++" | "kmedoids++" => Ok(Init::KMedoidsPlusPlus),
+            "onebatch" => Ok(Init::OneBatch),
             _ => wanted
                 .split(',')
                 .map(|part| part.trim().parse::<usize>())
@@ -51,7 +56,7 @@ impl std::str::FromStr for Init {
                 .map(Init::Medoids)
                 .map_err(|_| Error::InvalidParameter {
                     name: "init",
-                    expected: "build, random, k-medoids++ or k comma-separated medoid indices",
+                    expected: "build, random, k-medoids++, onebatch or k comma-separated medoid indices",
                     value: text.to_string(),
                 }),
         }
@@ -374,6 +379,7 @@ impl KMedoids {
             },
         };
         Ok(CheckedKMedoids {
+            source: Box::new(self.clone()),
             k,
             algorithm: self.algorithm,
             max_iter: self.max_iter,
@@ -402,6 +408,8 @@ impl KMedoids {
 /// what fits in memory) are checked once per fit, in the fit driver.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CheckedKMedoids {
+    /// The parameters as given, for `auto` to check again once it has chosen a method.
+    source: Box<KMedoids>,
     pub(crate) k: usize,
     pub(crate) algorithm: Algorithm,
     pub(crate) max_iter: usize,
@@ -431,6 +439,17 @@ pub(crate) struct BanditParams {
 }
 
 impl CheckedKMedoids {
+    /// The parameters with the method `auto` chose for this data: checked again, so the
+    /// chosen method's defaults apply; `start` is the initialisation `auto` gives it unless the
+    /// caller chose one.
+    pub(crate) fn with_method(&self, algorithm: Algorithm, start: Option<Init>) -> Result<CheckedKMedoids> {
+        let mut builder = (*self.source).clone().algorithm(algorithm);
+        if let (None, Some(init)) = (&self.source.init, start) {
+            builder = builder.init(init);
+        }
+        builder.check()
+    }
+
     /// The number of medoids.
     pub fn k(&self) -> usize {
         self.k

@@ -1,8 +1,9 @@
 //! Choosing k: fit every k of a range, score each clustering, keep the best. The fits share
 //! their start: one initialisation for the largest k gives every smaller k its first medoids
 //! (BUILD is greedy, so its first k medoids are BUILD's answer for k), then each k runs its
-//! own swaps from there.
+//! own swaps from there (with `auto`, each k runs the method chosen for it from its own start).
 
+use crate::algorithm::Algorithm;
 use crate::data::Dissimilarity;
 use crate::error::{Error, Result};
 use crate::params::{Init, KMedoids};
@@ -59,7 +60,7 @@ pub struct KSelection {
 
 /// Fit `params` (its k ignored) for each k in `ks` and score each with `score`.
 ///
-/// Unless `params` sets its own initial medoids, one initialisation for the largest k (with
+/// Unless `params` sets its own initial medoids or its method is `auto`, one initialisation for the largest k (with
 /// `params`' method and seed) gives every k its first medoids; the swaps of each k then run as
 /// `params` says. Errors: [`Error::InvalidParameter`] for an empty `ks` or a k below 2 (a
 /// silhouette needs two clusters), and whatever a fit reports (k > n among them).
@@ -90,7 +91,9 @@ pub fn select_k<D: Dissimilarity + ?Sized>(
     }
     let checked = params.clone().k(largest).check()?;
     let threads = checked.threads;
+    // `auto` may choose another method for each k: each runs its own start.
     let shared_start = match checked.init() {
+        _ if checked.algorithm() == Algorithm::Auto => None,
         Init::Medoids(_) => None,
         _ => Some(params.clone().k(largest).max_iter(0).fit(data)?.build_medoids),
     };

@@ -7,7 +7,8 @@ use banditpam::{Algorithm, DenseData, Dissimilarity, Event, KMedoids, Metric, Ob
 use proptest::prelude::*;
 
 const METRICS: [Metric; 5] = [Metric::L2, Metric::L1, Metric::Cosine, Metric::LInf, Metric::Correlation];
-const ALGORITHMS: [Algorithm; 7] = [
+const ALGORITHMS: [Algorithm; 8] = [
+    Algorithm::Auto,
     Algorithm::Pam,
     Algorithm::FastPam1,
     Algorithm::FasterPam,
@@ -43,7 +44,7 @@ proptest! {
 
     #[test]
     fn labels_point_to_a_nearest_medoid(
-        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..7, seed in 0u64..100,
+        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..8, seed in 0u64..100,
     ) {
         let k = 1 + (k_frac * (n - 1) as f64) as usize;
         let data = DenseData::new(&values, n, d, METRICS[m]).unwrap();
@@ -65,7 +66,7 @@ proptest! {
 
     #[test]
     fn swaps_never_raise_the_loss(
-        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..7,
+        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..8,
     ) {
         let k = 1 + (k_frac * (n - 1) as f64) as usize;
         let data = DenseData::new(&values, n, d, METRICS[m]).unwrap();
@@ -75,7 +76,10 @@ proptest! {
         // OneBatchPAM's swaps follow a batch estimate, which may disagree with the true loss:
         // its exact loss is reported once, after them, and only later swaps must not raise it.
         let (mut previous, later) = match ALGORITHMS[a] {
-            Algorithm::OneBatchPam | Algorithm::OneBatchSwap => (losses[0], &losses[1..]),
+            // `auto` runs onebatch+swap, or FasterPAM from OneBatchPAM's answer.
+            Algorithm::OneBatchPam | Algorithm::OneBatchSwap | Algorithm::Auto => {
+                (losses.first().copied().unwrap_or(fit.build_loss), losses.get(1..).unwrap_or(&[]))
+            }
             _ => (fit.build_loss, &losses[..]),
         };
         for &loss in later {
@@ -87,7 +91,7 @@ proptest! {
 
     #[test]
     fn results_do_not_depend_on_the_thread_count(
-        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..7, seed in 0u64..100,
+        (n, d, values) in dataset(), k_frac in 0.0f64..1.0, m in 0usize..5, a in 0usize..8, seed in 0u64..100,
     ) {
         let k = 1 + (k_frac * (n - 1) as f64) as usize;
         let data = DenseData::new(&values, n, d, METRICS[m]).unwrap();

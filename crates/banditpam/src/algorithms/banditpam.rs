@@ -5,17 +5,62 @@
 //! each step, or one order for the whole fit with the distance cache) and in their defaults.
 
 use super::{apply_swap, best_position, candidate_deltas};
-use crate::bandit::{best_arm, Arms, BanditSettings, References};
+use crate::bandit::{best_arm, ArmMemory, Arms, BanditSettings, References};
 use crate::context::{Context, Phase};
 use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::observer::Event;
 use crate::state::{Assignment, Unit, Weight};
 
+/// What the arms read of an assignment: of the current one, or of the one before a change
+/// (to take the old terms out of the kept sums).
+#[derive(Clone, Copy)]
+struct View<'s> {
+    best: &'s [f64],
+    second: &'s [f64],
+    nearest: &'s [usize],
+    weights: Option<&'s [f64]>,
+}
+
+impl<'s> View<'s> {
+    fn of(state: &'s Assignment) -> Self {
+        View { best: &state.best, second: &state.second, nearest: &state.nearest, weights: state.weights.as_deref() }
+    }
+}
+
+/// A copy of the per-object part of an assignment, taken before a change.
+struct Snapshot {
+    best: Vec<f64>,
+    second: Vec<f64>,
+    nearest: Vec<usize>,
+}
+
+impl Snapshot {
+    fn of(state: &Assignment) -> Self {
+        Snapshot { best: state.best.clone(), second: state.second.clone(), nearest: state.nearest.clone() }
+    }
+
+    fn view<'s>(&'s self, now: &'s Assignment) -> View<'s> {
+        View { best: &self.best, second: &self.second, nearest: &self.nearest, weights: now.weights.as_deref() }
+    }
+
+    /// The objects whose best distance changed (all BUILD's terms depend on), or, with
+    /// `every_part`, whose best, second-best distance or nearest position changed (SWAP's).
+    fn changed(&self, now: &Assignment, every_part: bool) -> Vec<usize> {
+        (0..self.best.len())
+            .filter(|&j| {
+                self.best[j].to_bits() != now.best[j].to_bits()
+                    || (every_part
+                        && (self.second[j].to_bits() != now.second[j].to_bits() || self.nearest[j] != now.nearest[j]))
+            })
+            .collect()
+    }
+}
+
 /// BUILD's arm of candidate `c`: `min(d(c, j), best_j) - best_j` (just `d(c, j)` at the first
 /// step, when no medoid exists yet).
 struct BuildArms<'s> {
-    state: &'s Assignment,
+    state: View<'s>,
     first: bool,
 }
 
@@ -25,7 +70,7 @@ impl Arms for BuildArms<'_> {
     }
 
     fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]) {
-        match self.state.weights.as_deref() {
+        match self.state.weights {
             None => self.weighted(refs, dists, sum, sum_sq, Unit),
             Some(w) => self.weighted(refs, dists, sum, sum_sq, w),
         }
@@ -50,16 +95,17 @@ impl BuildArms<'_> {
 /// medoid at each position, split as FastPAM1 does into a part shared by every position and a
 /// part for j's nearest medoid only.
 struct SwapArms<'s> {
-    state: &'s Assignment,
+    state: View<'s>,
+    width: usize,
 }
 
 impl Arms for SwapArms<'_> {
     fn width(&self) -> usize {
-        self.state.medoids.len()
+        self.width
     }
 
     fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]) {
-        match self.state.weights.as_deref() {
+        match self.state.weights {
             None => self.weighted(refs, dists, sum, sum_sq, Unit),
             Some(w) => self.weighted(refs, dists, sum, sum_sq, w),
         }
@@ -69,7 +115,7 @@ impl Arms for SwapArms<'_> {
 impl SwapArms<'_> {
     /// The terms of `refs`, each times its reference's weight.
     fn weighted<W: Weight>(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64], weight: W) {
-        let st = self.state;
+        let st = &self.state;
         let (mut shared, mut shared_sq) = (0.0, 0.0);
         // Branch-free: whether c takes j over is a coin flip the branch predictor loses.
         for (&j, &d) in refs.iter().zip(dists) {
@@ -97,14 +143,25 @@ pub(crate) fn build<D: Dissimilarity + ?Sized>(
 ) -> Result<Assignment> {
     let n = ctx.n();
     let mut state = Assignment::for_data(ctx);
+    let mut memory = ArmMemory::new(n, 1, refs.fixed())?;
+    let mut row = vec![0.0; n];
     for step in 0..k {
         refs.start_step();
         let cands = state.non_medoids();
-        let arms = BuildArms { state: &state, first: step == 0 };
-        let chosen = cands[best_arm(ctx, refs, Phase::Build, &cands, &arms, settings)?];
-        let mut row = vec![0.0; n];
+        let arms = BuildArms { state: View::of(&state), first: step == 0 };
+        let chosen = cands[best_arm(ctx, refs, Phase::Build, &cands, &arms, settings, &mut memory)?];
         ctx.full_rows(Phase::Build, &[chosen], &mut row)?;
+        let before = Snapshot::of(&state);
         state.push(chosen, &row)?;
+        memory.forget(chosen);
+        if step == 0 {
+            // The first step's terms are plain distances; from the second on they are gains.
+            memory.forget_all();
+        } else {
+            let old = BuildArms { state: before.view(&state), first: false };
+            let new = BuildArms { state: View::of(&state), first: false };
+            memory.refresh(ctx, refs, Phase::Build, &before.changed(&state, false), &old, &new)?;
+        }
         ctx.report(Event::BuildStep { step: step + 1, k, distance_evaluations: ctx.counts().total() });
     }
     Ok(state)
@@ -119,24 +176,31 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
     max_iter: usize,
     settings: BanditSettings,
 ) -> Result<(usize, bool)> {
-    let n = ctx.n();
-    let mut deltas = vec![0.0; state.medoids.len()];
+    let (n, k) = (ctx.n(), state.medoids.len());
+    let mut memory = ArmMemory::new(n, k, refs.fixed())?;
+    let mut deltas = vec![0.0; k];
+    let mut row = vec![0.0; n];
     for iteration in 0..max_iter {
         let cands = state.non_medoids();
         if cands.is_empty() {
             return Ok((iteration, true));
         }
         refs.start_step();
-        let chosen = cands[best_arm(ctx, refs, Phase::Swap, &cands, &SwapArms { state }, settings)?];
+        let arms = SwapArms { state: View::of(state), width: k };
+        let chosen = cands[best_arm(ctx, refs, Phase::Swap, &cands, &arms, settings, &mut memory)?];
         // The estimate may come from cached (f32) distances: decide on fresh exact ones.
-        let mut row = vec![0.0; n];
         ctx.full_rows(Phase::Swap, &[chosen], &mut row)?;
         candidate_deltas(state, &row, &mut deltas);
         let (delta, pos) = best_position(&deltas);
         if delta >= 0.0 {
             return Ok((iteration, true));
         }
+        let before = Snapshot::of(state);
         apply_swap(ctx, state, pos, chosen, &row, iteration + 1);
+        memory.forget(chosen);
+        let old = SwapArms { state: before.view(state), width: k };
+        let new = SwapArms { state: View::of(state), width: k };
+        memory.refresh(ctx, refs, Phase::Swap, &before.changed(state, true), &old, &new)?;
     }
     Ok((max_iter, false))
 }

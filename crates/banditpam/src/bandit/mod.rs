@@ -45,18 +45,108 @@ pub(crate) trait Arms: Sync {
     fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]);
 }
 
-/// Running estimates of every candidate's arms.
-struct Estimates {
+/// What the searches of a fit know of each object's arms: the sums of its terms over the prefix
+/// `0..taken[c]` of the reference order.
+///
+/// With a fixed order (BanditPAM++) this survives from one step to the next: a step changes the
+/// terms of only the references whose nearest or second-nearest medoid it changed (a few per
+/// cent of them at large k), so [`ArmMemory::refresh`] swaps those terms out and in, and the
+/// next step starts from every estimate the last one paid for. Arms that were computed exactly
+/// stay exact for the price of the changed references; without this, every step at large k read
+/// about n^2 distances again, because many arms sit close to the best and survive to the end.
+/// With a new order every step (BanditPAM) each step starts from nothing.
+pub(crate) struct ArmMemory {
     width: usize,
+    keep: bool,
+    taken: Vec<usize>,
     sum: Vec<f64>,
     sum_sq: Vec<f64>,
-    sigma: Vec<f64>,
-    alive: Vec<bool>,
 }
 
-impl Estimates {
-    fn candidate_alive(&self, a: usize) -> bool {
-        self.alive[a * self.width..(a + 1) * self.width].iter().any(|&x| x)
+impl ArmMemory {
+    /// No estimates yet, for `n` objects of `width` arms each; `keep`: carried across steps.
+    ///
+    /// Errors: [`crate::Error::OutOfMemory`] when the n x width sums cannot be had.
+    pub fn new(n: usize, width: usize, keep: bool) -> Result<Self> {
+        const WHAT: &str = "the bandit's arm estimates (objects x k)";
+        Ok(ArmMemory {
+            width,
+            keep,
+            taken: memory::filled(WHAT, n, 0)?,
+            sum: memory::filled(WHAT, n.saturating_mul(width), 0.0)?,
+            sum_sq: memory::filled(WHAT, n.saturating_mul(width), 0.0)?,
+        })
+    }
+
+    /// Drop what is known of object `c` (it became a medoid, or its sums are to be redone).
+    pub fn forget(&mut self, c: usize) {
+        self.taken[c] = 0;
+        self.sum[c * self.width..(c + 1) * self.width].fill(0.0);
+        self.sum_sq[c * self.width..(c + 1) * self.width].fill(0.0);
+    }
+
+    /// Drop everything: the terms of every reference changed.
+    pub fn forget_all(&mut self) {
+        for c in 0..self.taken.len() {
+            if self.taken[c] > 0 {
+                self.forget(c);
+            }
+        }
+    }
+
+    /// Bring the kept sums up to date after the assignment changed on the references `changed`:
+    /// for every object, the terms of the changed references inside its prefix are taken out
+    /// as `old` computes them and put back as `new` does. Each object is updated on its own,
+    /// so the result does not depend on the number of threads.
+    pub fn refresh<D: Dissimilarity + ?Sized>(
+        &mut self,
+        ctx: &Context<'_, D>,
+        refs: &References,
+        phase: Phase,
+        changed: &[usize],
+        old: &impl Arms,
+        new: &impl Arms,
+    ) -> Result<()> {
+        if !self.keep {
+            return Ok(());
+        }
+        let mut by_position: Vec<(usize, usize)> = changed.iter().map(|&j| (refs.position(j), j)).collect();
+        by_position.sort_unstable();
+        let (positions, objects): (Vec<usize>, Vec<usize>) = by_position.into_iter().unzip();
+        let width = self.width;
+        let chunk = CANDIDATES_PER_TASK;
+        let outcomes: Vec<Result<()>> = self
+            .taken
+            .par_chunks(chunk)
+            .zip(self.sum.par_chunks_mut(chunk * width))
+            .zip(self.sum_sq.par_chunks_mut(chunk * width))
+            .enumerate()
+            .map(|(task, ((taken, sum), sum_sq))| {
+                let mut dists = Vec::new();
+                let mut terms = vec![0.0; 4 * width];
+                for (o, &t) in taken.iter().enumerate() {
+                    let inside = positions.partition_point(|&p| p < t);
+                    if inside == 0 {
+                        continue;
+                    }
+                    dists.resize(inside, 0.0);
+                    let c = task * chunk + o;
+                    refs.read_positions(ctx, phase, c, &positions[..inside], &objects[..inside], &mut dists)?;
+                    terms.fill(0.0);
+                    let (old_terms, new_terms) = terms.split_at_mut(2 * width);
+                    let (old_sum, old_sq) = old_terms.split_at_mut(width);
+                    let (new_sum, new_sq) = new_terms.split_at_mut(width);
+                    old.accumulate(&objects[..inside], &dists, old_sum, old_sq);
+                    new.accumulate(&objects[..inside], &dists, new_sum, new_sq);
+                    for w in 0..width {
+                        sum[o * width + w] += new_sum[w] - old_sum[w];
+                        sum_sq[o * width + w] += new_sq[w] - old_sq[w];
+                    }
+                }
+                Ok(())
+            })
+            .collect();
+        outcomes.into_iter().collect()
     }
 }
 
@@ -70,7 +160,7 @@ struct Step<'s, 'c, D: ?Sized, A> {
 
 /// The position in `cands` of the candidate owning the arm with the smallest mean term (ties:
 /// lower candidate position, then lower arm), computing exactly the survivors of the
-/// elimination.
+/// elimination. Starts from what `memory` knows and leaves there what it learnt.
 pub(crate) fn best_arm<D: Dissimilarity + ?Sized>(
     ctx: &Context<'_, D>,
     refs: &mut References,
@@ -78,90 +168,132 @@ pub(crate) fn best_arm<D: Dissimilarity + ?Sized>(
     cands: &[usize],
     arms: &impl Arms,
     settings: BanditSettings,
+    memory: &mut ArmMemory,
 ) -> Result<usize> {
+    if !memory.keep {
+        memory.forget_all();
+    }
     let step = Step { ctx, phase, cands, arms };
     let n = ctx.n();
     let width = arms.width();
+    debug_assert_eq!(width, memory.width);
     let total = cands.len() * width;
-    const WHAT: &str = "the bandit's arm estimates (candidates x k)";
-    let mut est = Estimates {
-        width,
-        sum: memory::filled(WHAT, total, 0.0)?,
-        sum_sq: memory::filled(WHAT, total, 0.0)?,
-        sigma: memory::filled(WHAT, total, 0.0)?,
-        alive: memory::filled(WHAT, total, true)?,
-    };
 
     // First batch: the sigma sample, whose terms also count in the means.
-    let mut t = settings.sigma_sample.clamp(1, n);
-    if t + settings.batch_size >= n {
-        t = n;
+    let mut first = settings.sigma_sample.clamp(1, n);
+    if first + settings.batch_size >= n {
+        first = n;
     }
     let all: Vec<usize> = (0..cands.len()).collect();
-    step.pull(refs, &all, 0..t, &mut est)?;
-    if t < n {
-        estimate_sigma(&mut est, t, settings.sigma_floor);
-    }
+    step.pull_to(refs, &all, first, memory)?;
+    let sigma = if first < n { estimate_sigma(memory, cands, settings.sigma_floor)? } else { Vec::new() };
 
+    // Arm `i` is arm `i % width` of candidate `cands[i / width]`.
+    let mut live = memory::filled("the bandit's live arms (candidates x k)", total, 0usize)?;
+    live.iter_mut().enumerate().for_each(|(i, slot)| *slot = i);
     let log_n = (n as f64).ln();
-    while t < n {
-        let radius = |sigma: f64| sigma * ((settings.confidence + log_n) / t as f64).sqrt();
-        let upper = (0..total)
-            .filter(|&i| est.alive[i])
-            .map(|i| est.sum[i] / t as f64 + radius(est.sigma[i]))
-            .fold(f64::INFINITY, f64::min);
-        let mut survivors = 0;
-        for i in 0..total {
-            if est.alive[i] {
-                est.alive[i] = est.sum[i] / t as f64 - radius(est.sigma[i]) <= upper;
-                survivors += usize::from(est.alive[i]);
-            }
+    let bound = |memory: &ArmMemory, i: usize, side: f64| {
+        let c = cands[i / width];
+        let t = memory.taken[c];
+        let mean = memory.sum[c * width + i % width] / t as f64;
+        if t >= n {
+            mean
+        } else {
+            mean + side * sigma[i] * ((settings.confidence + log_n) / t as f64).sqrt()
         }
-        if survivors <= 1 {
+    };
+    loop {
+        let upper = live.iter().map(|&i| bound(memory, i, 1.0)).fold(f64::INFINITY, f64::min);
+        live.retain(|&i| bound(memory, i, -1.0) <= upper);
+        if live.len() <= 1 {
             break;
         }
-        let next = if t + 2 * settings.batch_size > n { n } else { t + settings.batch_size };
-        let live: Vec<usize> = (0..cands.len()).filter(|&a| est.candidate_alive(a)).collect();
-        step.pull(refs, &live, t..next, &mut est)?;
-        t = next;
+        // The least-read live candidates get the next batch.
+        let Some(lowest) = live.iter().map(|&i| memory.taken[cands[i / width]]).filter(|&t| t < n).min() else {
+            break;
+        };
+        let next = if lowest + 2 * settings.batch_size > n { n } else { lowest + settings.batch_size };
+        step.pull_to(refs, &owners(&live, width), next, memory)?;
     }
 
     // The survivors, exactly: the rest of the references for every live candidate.
-    if t < n {
-        let live: Vec<usize> = (0..cands.len()).filter(|&a| est.candidate_alive(a)).collect();
-        step.pull(refs, &live, t..n, &mut est)?;
+    let survivors = owners(&live, width);
+    step.pull_to(refs, &survivors, n, memory)?;
+    let mean = |memory: &ArmMemory, i: usize| memory.sum[cands[i / width] * width + i % width] / n as f64;
+    let best = |memory: &ArmMemory, arms: &[usize]| {
+        arms.iter().fold(
+            (usize::MAX, f64::INFINITY),
+            |acc, &i| if mean(memory, i) < acc.1 { (i, mean(memory, i)) } else { acc },
+        )
+    };
+    let (winner, winning_mean) = best(memory, &live);
+    if !memory.keep || survivors.len() <= 1 {
+        return Ok(winner / width);
     }
-    let (mut best, mut best_mean) = (0, f64::INFINITY);
-    for i in (0..total).filter(|&i| est.alive[i]) {
-        let mean = est.sum[i] / n as f64;
-        if mean < best_mean {
-            (best, best_mean) = (i, mean);
-        }
+    // Kept sums carry rounding from their updates, so arms within rounding of the best (equal
+    // objects, above all) are summed afresh, the same way, and the tie goes to the lower
+    // position as it would without memory.
+    let scale = (memory.sum_sq[cands[winner / width] * width + winner % width] / n as f64).sqrt();
+    let near = winning_mean + 1e-9 * scale.max(winning_mean.abs());
+    let tied: Vec<usize> = live.iter().copied().filter(|&i| mean(memory, i) <= near).collect();
+    let tied_owners = owners(&tied, width);
+    if tied_owners.len() <= 1 {
+        return Ok(winner / width);
     }
-    Ok(best / width)
+    for &a in &tied_owners {
+        memory.forget(cands[a]);
+    }
+    step.pull_to(refs, &tied_owners, n, memory)?;
+    Ok(best(memory, &tied).0 / width)
 }
 
-/// Sigma of every arm from its first `t` terms, raised to `floor` x the median sigma: with few
-/// non-zero terms (late BUILD steps) the best arm's spread can come out far too small and the
-/// arm would be dropped.
-fn estimate_sigma(est: &mut Estimates, t: usize, floor: f64) {
-    let t = t as f64;
-    for i in 0..est.sum.len() {
-        let mean = est.sum[i] / t;
-        est.sigma[i] = (est.sum_sq[i] / t - mean * mean).max(0.0).sqrt();
+/// The candidates (positions, ascending, once each) owning the arms `arms` (ascending).
+fn owners(arms: &[usize], width: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = arms.iter().map(|&i| i / width).collect();
+    out.dedup();
+    out
+}
+
+/// Sigma of every arm from the terms read so far, raised to `floor` x the median sigma: with
+/// few non-zero terms (late BUILD steps) the best arm's spread can come out far too small and
+/// the arm would be dropped.
+fn estimate_sigma(memory: &ArmMemory, cands: &[usize], floor: f64) -> Result<Vec<f64>> {
+    let width = memory.width;
+    let mut sigma = memory::filled("the bandit's arm spreads (candidates x k)", cands.len() * width, 0.0)?;
+    for (a, &c) in cands.iter().enumerate() {
+        let t = memory.taken[c] as f64;
+        for w in 0..width {
+            let mean = memory.sum[c * width + w] / t;
+            sigma[a * width + w] = (memory.sum_sq[c * width + w] / t - mean * mean).max(0.0).sqrt();
+        }
     }
-    let mut sorted = est.sigma.clone();
-    sorted.sort_by(f64::total_cmp);
-    let median = sorted[sorted.len() / 2];
-    for s in &mut est.sigma {
+    let mut sorted = sigma.clone();
+    let middle = sorted.len() / 2;
+    let median = *sorted.select_nth_unstable_by(middle, f64::total_cmp).1;
+    for s in &mut sigma {
         *s = s.max(median * floor);
     }
+    Ok(sigma)
 }
 
 impl<D: Dissimilarity + ?Sized, A: Arms> Step<'_, '_, D, A> {
-    /// Add the terms of the references at `range` for the candidates at positions `live`.
-    fn pull(&self, refs: &mut References, live: &[usize], range: Range<usize>, est: &mut Estimates) -> Result<()> {
-        let width = est.width;
+    /// Read every candidate at positions `listed` up to reference `target`: each one's terms
+    /// of the references from where its sums stop to `target`.
+    fn pull_to(&self, refs: &mut References, listed: &[usize], target: usize, memory: &mut ArmMemory) -> Result<()> {
+        let mut behind: Vec<(usize, usize)> =
+            listed.iter().map(|&a| (memory.taken[self.cands[a]], a)).filter(|&(taken, _)| taken < target).collect();
+        behind.sort_unstable();
+        for group in behind.chunk_by(|x, y| x.0 == y.0) {
+            let live: Vec<usize> = group.iter().map(|&(_, a)| a).collect();
+            self.pull(refs, &live, group[0].0..target, memory)?;
+        }
+        Ok(())
+    }
+
+    /// Add the terms of the references at `range` for the candidates at positions `live`, whose
+    /// sums all stop at `range.start`.
+    fn pull(&self, refs: &mut References, live: &[usize], range: Range<usize>, memory: &mut ArmMemory) -> Result<()> {
+        let width = memory.width;
         let reader: &References = refs;
         let objects = reader.objects(range.clone());
         // Per task: each candidate's new sums, then its new sums of squares, `width` each.
@@ -184,11 +316,12 @@ impl<D: Dissimilarity + ?Sized, A: Arms> Step<'_, '_, D, A> {
             let (sums, fresh) = part?;
             refs.store(fresh);
             for out in sums.chunks_exact(2 * width) {
-                let a = *positions.next().expect("one update per live candidate");
+                let c = self.cands[*positions.next().expect("one update per live candidate")];
                 for w in 0..width {
-                    est.sum[a * width + w] += out[w];
-                    est.sum_sq[a * width + w] += out[width + w];
+                    memory.sum[c * width + w] += out[w];
+                    memory.sum_sq[c * width + w] += out[width + w];
                 }
+                memory.taken[c] = range.end;
             }
         }
         Ok(())
@@ -252,11 +385,67 @@ mod tests {
             let cands: Vec<usize> = (0..n).step_by(3).collect();
             let settings = BanditSettings { confidence: 5.0, batch_size: 20, sigma_sample: 40, sigma_floor: 0.0 };
             let mut refs = References::new(n, true, 0, 20, ChaCha8Rng::seed_from_u64(seed)).unwrap();
-            let found = best_arm(&ctx, &mut refs, Phase::Swap, &cands, &TwoArms, settings).unwrap();
+            let mut memory = ArmMemory::new(n, 2, true).unwrap();
+            let found = best_arm(&ctx, &mut refs, Phase::Swap, &cands, &TwoArms, settings, &mut memory).unwrap();
             assert_eq!(found, brute_force(&data, &cands), "seed {seed}");
             // Elimination did its job: far fewer distances than every candidate on every reference.
             assert!(ctx.counts().swap < (cands.len() * n / 2) as u64, "seed {seed}: {:?}", ctx.counts());
         }
+    }
+
+    /// Arms whose terms depend on a per-reference value, as SWAP's depend on the assignment.
+    struct Shifted<'a>(&'a [f64]);
+
+    impl Arms for Shifted<'_> {
+        fn width(&self) -> usize {
+            2
+        }
+
+        fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]) {
+            for (&j, &d) in refs.iter().zip(dists) {
+                let terms = [d - self.0[j], (d * self.0[j]).min(0.3)];
+                for w in 0..2 {
+                    sum[w] += terms[w];
+                    sum_sq[w] += terms[w] * terms[w];
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn refreshed_sums_equal_sums_read_afresh() {
+        let n = 500;
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let values: Vec<f64> = (0..n * 2).map(|_| rng.random::<f64>()).collect();
+        let data = DenseData::new(&values, n, 2, Metric::L2).unwrap();
+        let ctx = Context::new(&data, &Silent);
+        let cands: Vec<usize> = (0..n).filter(|c| c % 7 != 0).collect();
+        let settings = BanditSettings { confidence: 1.0, batch_size: 25, sigma_sample: 50, sigma_floor: 0.0 };
+        // A cache narrower than n, so the refresh mixes cached and computed distances.
+        let mut refs = References::new(n, true, 200, 25, ChaCha8Rng::seed_from_u64(1)).unwrap();
+        let before: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
+        let mut kept = ArmMemory::new(n, 2, true).unwrap();
+        best_arm(&ctx, &mut refs, Phase::Swap, &cands, &Shifted(&before), settings, &mut kept).unwrap();
+        let taken = kept.taken.clone();
+        assert!(taken.iter().any(|&t| t == n) && taken.iter().any(|&t| t > 0 && t < n));
+        // A quarter of the references change.
+        let after: Vec<f64> = before.iter().enumerate().map(|(j, &v)| if j % 4 == 1 { v + 0.5 } else { v }).collect();
+        let changed: Vec<usize> = (0..n).filter(|j| j % 4 == 1).collect();
+        kept.refresh(&ctx, &refs, Phase::Swap, &changed, &Shifted(&before), &Shifted(&after)).unwrap();
+        // The same prefixes, read from nothing under the new terms.
+        let mut fresh = ArmMemory::new(n, 2, true).unwrap();
+        let step = Step { ctx: &ctx, phase: Phase::Swap, cands: &cands, arms: &Shifted(&after) };
+        for (a, &c) in cands.iter().enumerate() {
+            step.pull_to(&mut refs, &[a], taken[c], &mut fresh).unwrap();
+        }
+        assert_eq!(fresh.taken, kept.taken);
+        for i in 0..n * 2 {
+            assert!((fresh.sum[i] - kept.sum[i]).abs() <= 1e-9 * (1.0 + fresh.sum[i].abs()), "{i}");
+            assert!((fresh.sum_sq[i] - kept.sum_sq[i]).abs() <= 1e-9 * (1.0 + fresh.sum_sq[i].abs()), "{i}");
+        }
+        // Forgetting an object clears it.
+        kept.forget(cands[0]);
+        assert_eq!((kept.taken[cands[0]], kept.sum[cands[0] * 2]), (0, 0.0));
     }
 
     #[test]
@@ -267,7 +456,8 @@ mod tests {
         let cands: Vec<usize> = (0..30).collect();
         let settings = BanditSettings { confidence: 0.0, batch_size: 100, sigma_sample: 100, sigma_floor: 0.0 };
         let mut refs = References::new(30, true, 0, 100, ChaCha8Rng::seed_from_u64(0)).unwrap();
-        let found = best_arm(&ctx, &mut refs, Phase::Build, &cands, &TwoArms, settings).unwrap();
+        let mut memory = ArmMemory::new(30, 2, false).unwrap();
+        let found = best_arm(&ctx, &mut refs, Phase::Build, &cands, &TwoArms, settings, &mut memory).unwrap();
         assert_eq!(found, brute_force(&data, &cands));
         assert_eq!(ctx.counts().build, 30 * 30);
     }

@@ -39,6 +39,8 @@ pub(crate) struct Fresh {
 /// Where a step's reference distances come from.
 pub(crate) struct References {
     order: Vec<usize>,
+    /// `position[order[t]] = t`.
+    position: Vec<usize>,
     /// A new random order for every step (BanditPAM) instead of one for the whole fit.
     reshuffle: bool,
     cache: Option<Cache>,
@@ -61,6 +63,7 @@ impl References {
         let mut order = memory::filled("the reference order", n, 0usize)?;
         order.iter_mut().enumerate().for_each(|(i, slot)| *slot = i);
         order.shuffle(&mut rng);
+        let position = memory::filled("the reference order", n, 0usize)?;
         let mut width = cache_width;
         let mut cache = None;
         while width > 0 && cache.is_none() {
@@ -69,12 +72,26 @@ impl References {
                 Err(_) => width = width / 2 / batch_size.max(1) * batch_size.max(1),
             }
         }
-        Ok(References { order, reshuffle: !fixed_order, cache, rng })
+        let mut refs = References { order, position, reshuffle: !fixed_order, cache, rng };
+        refs.index_positions();
+        Ok(refs)
+    }
+
+    fn index_positions(&mut self) {
+        for (t, &j) in self.order.iter().enumerate() {
+            self.position[j] = t;
+        }
     }
 
     /// No references: for the algorithms that never sample them.
     pub fn none() -> Self {
-        References { order: Vec::new(), reshuffle: false, cache: None, rng: ChaCha8Rng::seed_from_u64(0) }
+        References {
+            order: Vec::new(),
+            position: Vec::new(),
+            reshuffle: false,
+            cache: None,
+            rng: ChaCha8Rng::seed_from_u64(0),
+        }
     }
 
     /// Cached positions per object (0: no cache).
@@ -87,7 +104,19 @@ impl References {
     pub fn start_step(&mut self) {
         if self.reshuffle {
             self.order.shuffle(&mut self.rng);
+            self.index_positions();
         }
+    }
+
+    /// Whether every step reads the references in the same order, so what a step learnt of a
+    /// prefix of the order still describes that prefix in the next step.
+    pub fn fixed(&self) -> bool {
+        !self.reshuffle
+    }
+
+    /// Where object `j` comes in the order.
+    pub fn position(&self, j: usize) -> usize {
+        self.position[j]
     }
 
     /// The reference objects at positions `range`.
@@ -156,6 +185,33 @@ impl References {
             }
         }
         Ok(fresh)
+    }
+
+    /// `out[b] = d(c, order[positions[b]])` for ascending `positions` (whose objects are
+    /// `objects`): from the cache for the positions it holds for `c`, computed otherwise. Nothing
+    /// is stored.
+    pub fn read_positions<D: Dissimilarity + ?Sized>(
+        &self,
+        ctx: &Context<'_, D>,
+        phase: Phase,
+        c: usize,
+        positions: &[usize],
+        objects: &[usize],
+        out: &mut [f64],
+    ) -> Result<()> {
+        let mut hits = 0;
+        if let Some(cache) = &self.cache {
+            hits = positions.partition_point(|&t| t < cache.filled[c]);
+            let row = &cache.values[c * cache.width..(c + 1) * cache.width];
+            for (slot, &t) in out.iter_mut().zip(&positions[..hits]) {
+                *slot = f64::from(row[t]);
+            }
+            ctx.add_cache_hits(phase, hits as u64);
+        }
+        if hits < positions.len() {
+            ctx.block(phase, &[c], &objects[hits..], &mut out[hits..])?;
+        }
+        Ok(())
     }
 
     /// [`References::read`] of `range` as `range.start..split` and `split..range.end`.
@@ -265,6 +321,26 @@ mod tests {
     }
 
     #[test]
+    fn reads_at_positions_mix_cached_and_computed_values() {
+        let n = 30;
+        let d = matrix(n);
+        let data = Precomputed::new(&d, n, n).unwrap();
+        let ctx = Context::new(&data, &Silent);
+        let mut refs = References::new(n, true, 10, 10, ChaCha8Rng::seed_from_u64(5)).unwrap();
+        let mut out = vec![0.0; 10];
+        let fresh = refs.read(&ctx, Phase::Swap, &[6], 0..10, &mut out).unwrap();
+        refs.store(fresh);
+        let positions = [2, 9, 14, 29];
+        let objects: Vec<usize> = positions.iter().map(|&t| refs.objects(t..t + 1)[0]).collect();
+        assert!(objects.iter().zip(positions).all(|(&j, t)| refs.position(j) == t));
+        let mut out = vec![0.0; 4];
+        let before = ctx.cache_hits().swap;
+        refs.read_positions(&ctx, Phase::Swap, 6, &positions, &objects, &mut out).unwrap();
+        assert_eq!(out, exact(n, &[6], &objects));
+        assert_eq!(ctx.cache_hits().swap - before, 2);
+    }
+
+    #[test]
     fn orders_are_permutations_and_reshuffle_only_when_asked() {
         let mut fixed = References::new(50, true, 0, 10, ChaCha8Rng::seed_from_u64(9)).unwrap();
         let first = fixed.objects(0..50).to_vec();
@@ -276,6 +352,8 @@ mod tests {
         let mut moving = References::new(50, false, 0, 10, ChaCha8Rng::seed_from_u64(9)).unwrap();
         moving.start_step();
         assert_ne!(moving.objects(0..50), &first[..]);
+        assert!((0..50).all(|t| moving.position(moving.objects(t..t + 1)[0]) == t));
+        assert!(fixed.fixed() && !moving.fixed());
         assert_eq!(References::new(50, true, 20, 10, ChaCha8Rng::seed_from_u64(9)).unwrap().cache_width(), 20);
     }
 }

@@ -75,6 +75,11 @@ impl<T: Scalar> Dissimilarity for DenseData<'_, T> {
         Ok(())
     }
 
+    /// Every metric of [`crate::Metric`] is symmetric.
+    fn is_symmetric(&self) -> bool {
+        true
+    }
+
     fn block_interruptible(
         &self,
         candidates: &[usize],

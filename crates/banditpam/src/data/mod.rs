@@ -71,6 +71,12 @@ pub trait Dissimilarity: Sync {
     fn is_stored(&self) -> bool {
         false
     }
+
+    /// True when `d(a, b) = d(b, a)` for every pair, so that an n x n matrix needs only one
+    /// half computed. False unless the implementation knows (a user's function may not be).
+    fn is_symmetric(&self) -> bool {
+        false
+    }
 }
 
 impl<D: Dissimilarity + ?Sized> Dissimilarity for &D {
@@ -91,5 +97,8 @@ impl<D: Dissimilarity + ?Sized> Dissimilarity for &D {
     }
     fn is_stored(&self) -> bool {
         (**self).is_stored()
+    }
+    fn is_symmetric(&self) -> bool {
+        (**self).is_symmetric()
     }
 }

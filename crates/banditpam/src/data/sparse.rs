@@ -131,4 +131,8 @@ impl Dissimilarity for SparseData<'_> {
         }
         Ok(())
     }
+
+    fn is_symmetric(&self) -> bool {
+        true
+    }
 }
