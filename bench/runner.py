@@ -49,6 +49,10 @@ def run(method: str, x: np.ndarray, k: int, metric: str, seed: int, threads: int
         out["fit_seconds"] = time.perf_counter() - start
         out["medoids"] = model.medoid_indices_.tolist()
         out["distance_evaluations"] = model.distance_evaluations_["total"]
+        # What each swap step read, computed or from the cache; and the method auto ran.
+        out["swap_reads"] = model.distance_evaluations_["swap"] + model.cache_hits_["swap"]
+        out["swaps"] = int(model.n_iter_)
+        out["ran"] = model.method_
     elif method == "banditpam 6.0.2":
         import banditpam
 

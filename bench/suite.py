@@ -287,7 +287,19 @@ def write_report(rows: list[dict], path: Path, meta: dict) -> None:
         f"Plots: `bench/results/{prefix}time-vs-n.png` (log-log), `bench/results/{prefix}loss-time-front.png`.",
         "",
     ]
-    path.write_text("\n".join(lines))
+    # The k sweep (bench/ksweep.py) keeps its own section, written by its own run.
+    kept = kept_section(path.read_text()) if path.exists() and not quick else ""
+    path.write_text("\n".join(lines) + kept)
+
+
+#: Where bench/ksweep.py's section of BENCHMARKS.md starts; it runs to the end of the file.
+KSWEEP_MARK = "<!-- bench/ksweep.py writes from here to the end -->"
+
+
+def kept_section(text: str) -> str:
+    """The k sweep's section of an existing BENCHMARKS.md (empty if it has none)."""
+    at = text.find(KSWEEP_MARK)
+    return "\n" + text[at:] if at >= 0 else ""
 
 
 def targets(stats: dict, cases: list[tuple]) -> list[str]:

@@ -4,7 +4,7 @@ MNIST digits: medoids are real images
 
 k-means centres of handwritten digits are blurred averages; k-medoids centres are digits
 someone actually wrote. We cluster 2,000 of the bundled MNIST test digits into 10 clusters
-with the default method (BanditPAM++, PAM's answer) and draw each medoid with its cluster's
+with BanditPAM++ (PAM's answer) and draw each medoid with its cluster's
 size and how many of its members carry the medoid's label.
 """
 
@@ -32,7 +32,7 @@ images = read_idx(DATA / "mnist-t10k-images-idx3-ubyte.gz")[:2000]
 digits = read_idx(DATA / "mnist-t10k-labels-idx1-ubyte.gz")[:2000]
 X = images.reshape(len(images), -1).astype(np.float32) / 255.0
 
-model = KMedoids(n_clusters=10, metric="euclidean", random_state=0).fit(X)
+model = KMedoids(n_clusters=10, metric="euclidean", method="banditpam++", random_state=0).fit(X)
 print(f"method {model.method_}: {model.n_iter_} swaps, mean distance {model.average_loss_:.3f}")
 print(f"distances computed: {model.distance_evaluations_['total']:,} of n^2 = {len(X) ** 2:,}")
 

@@ -36,7 +36,7 @@ pub enum Event {
 /// Both methods may be called from worker threads.
 ///
 /// ```
-/// use banditpam::{Event, KMedoids, Observer, Precomputed};
+/// use banditpam::{Algorithm, Event, KMedoids, Observer, Precomputed};
 /// use std::sync::atomic::{AtomicUsize, Ordering};
 /// struct CountSteps(AtomicUsize);
 /// impl Observer for CountSteps {
@@ -49,7 +49,7 @@ pub enum Event {
 /// let d = [0.0f64, 1.0, 5.0, 1.0, 0.0, 4.0, 5.0, 4.0, 0.0];
 /// let matrix = Precomputed::new(&d, 3, 3).unwrap();
 /// let steps = CountSteps(AtomicUsize::new(0));
-/// KMedoids::new(2).fit_with_observer(&matrix, &steps).unwrap();
+/// KMedoids::new(2).algorithm(Algorithm::Pam).fit_with_observer(&matrix, &steps).unwrap();
 /// assert_eq!(steps.0.load(Ordering::Relaxed), 2);
 /// ```
 pub trait Observer: Sync {

@@ -181,7 +181,7 @@ fn counters_report_evaluations_and_cache_hits_by_phase() {
     let data = DenseData::new(&values, n, 784, Metric::L2).unwrap();
     let n2 = (n * n) as u64;
 
-    let plus = KMedoids::new(5).fit(&data).unwrap();
+    let plus = KMedoids::new(5).algorithm(Algorithm::BanditPamPlusPlus).fit(&data).unwrap();
     let (evals, hits) = (plus.distance_evaluations, plus.cache_hits);
     assert!(evals.build > 0 && evals.swap > 0 && hits.build > 0 && hits.swap > 0, "{evals:?} {hits:?}");
     // The whole matrix fits in the cache at this n, so each distance is computed at most once;
@@ -192,7 +192,7 @@ fn counters_report_evaluations_and_cache_hits_by_phase() {
     let writes = plus.cache_writes;
     assert!(writes.total() > 0 && writes.total() <= n2 && writes.total() <= evals.total(), "{writes:?}");
 
-    let uncached = KMedoids::new(5).use_cache(Some(false)).fit(&data).unwrap();
+    let uncached = KMedoids::new(5).algorithm(Algorithm::BanditPamPlusPlus).use_cache(Some(false)).fit(&data).unwrap();
     assert_eq!(uncached.cache_hits.total(), 0);
     assert_eq!(uncached.cache_writes.total(), 0);
     assert_eq!(uncached.sorted_medoids(), plus.sorted_medoids());
@@ -202,7 +202,7 @@ fn counters_report_evaluations_and_cache_hits_by_phase() {
     assert_eq!(original.cache_hits.total(), 0, "BanditPAM has no cache");
     assert_eq!(original.sorted_medoids(), plus.sorted_medoids());
 
-    let narrow = KMedoids::new(5).cache_width(Some(300)).fit(&data).unwrap();
+    let narrow = KMedoids::new(5).algorithm(Algorithm::BanditPamPlusPlus).cache_width(Some(300)).fit(&data).unwrap();
     assert_eq!(narrow.sorted_medoids(), plus.sorted_medoids());
     assert!(
         narrow.cache_hits.total() > 0 && narrow.cache_hits.total() < hits.total(),

@@ -6,7 +6,7 @@ mod common;
 
 use banditpam::{Algorithm, DenseData, Error, KMedoids, MatrixPrecision, Metric};
 
-const ALL: [Algorithm; 7] = Algorithm::ALL;
+const ALL: [Algorithm; 8] = Algorithm::ALL;
 
 /// Three points near 1, three near 5, times `scale`: the medoids are the middle ones, 1 and 4.
 fn two_groups(scale: f64) -> Vec<f64> {
@@ -94,8 +94,8 @@ fn buffers_over_the_memory_budget_are_refused_naming_them() {
     assert_eq!(exact.matrix, None);
     let reference = KMedoids::new(5).algorithm(Algorithm::FastPam1).fit(&data).unwrap();
     assert_eq!(exact.sorted_medoids(), reference.sorted_medoids());
-    let narrow = KMedoids::new(5).memory_budget(budget).fit(&data).unwrap();
-    let wide = KMedoids::new(5).fit(&data).unwrap();
+    let narrow = KMedoids::new(5).algorithm(Algorithm::BanditPamPlusPlus).memory_budget(budget).fit(&data).unwrap();
+    let wide = KMedoids::new(5).algorithm(Algorithm::BanditPamPlusPlus).fit(&data).unwrap();
     assert_eq!(narrow.sorted_medoids(), wide.sorted_medoids());
     assert!(narrow.cache_hits.total() < wide.cache_hits.total());
 }

@@ -427,7 +427,7 @@ mod tests {
         let mut kept = ArmMemory::new(n, 2, true).unwrap();
         best_arm(&ctx, &mut refs, Phase::Swap, &cands, &Shifted(&before), settings, &mut kept).unwrap();
         let taken = kept.taken.clone();
-        assert!(taken.iter().any(|&t| t == n) && taken.iter().any(|&t| t > 0 && t < n));
+        assert!(taken.contains(&n) && taken.iter().any(|&t| t > 0 && t < n));
         // A quarter of the references change.
         let after: Vec<f64> = before.iter().enumerate().map(|(j, &v)| if j % 4 == 1 { v + 0.5 } else { v }).collect();
         let changed: Vec<usize> = (0..n).filter(|j| j % 4 == 1).collect();
