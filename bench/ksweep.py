@@ -28,7 +28,20 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from suite import FASTERPAM, KSWEEP_MARK, ONEBATCH, RESULTS, ROOT, UPSTREAM, Case, exact_loss, machine, mnist, run  # noqa: E402
+from suite import (
+    DASK_MARK,
+    FASTERPAM,
+    KSWEEP_MARK,
+    ONEBATCH,
+    RESULTS,
+    ROOT,
+    UPSTREAM,
+    Case,
+    exact_loss,
+    machine,
+    mnist,
+    run,
+)  # noqa: E402
 
 OURS = ["auto", "banditpam++", "fasterpam", "onebatch", "onebatch+swap"]
 EVERY_SEED = {"banditpam-rs auto", "banditpam-rs fasterpam", FASTERPAM}
@@ -148,7 +161,9 @@ def write_report(rows: list[dict], path: Path, meta: str) -> None:
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     at = text.find(KSWEEP_MARK)
     head = text[:at].rstrip("\n") if at >= 0 else text.rstrip("\n")
-    path.write_text(head + "\n\n" + "\n".join(section))
+    after = text.find(DASK_MARK)  # bench/dask_scale.py's section follows, kept as it is
+    tail = "\n" + text[after:] if after >= 0 else ""
+    path.write_text(head + "\n\n" + "\n".join(section) + tail)
     print("\n".join(section))
 
 

@@ -7,5 +7,5 @@ cd "$(dirname "$0")/.."
 python3 -m venv bench/.venv
 bench/.venv/bin/pip install -q --upgrade pip
 bench/.venv/bin/pip install -q numpy scikit-learn kmedoids onebatch "banditpam==6.0.2" threadpoolctl matplotlib
-bench/.venv/bin/pip install -q ./python
+bench/.venv/bin/pip install -q "./python[dask]"
 bench/.venv/bin/python bench/suite.py "$@"

@@ -294,6 +294,8 @@ def write_report(rows: list[dict], path: Path, meta: dict) -> None:
 
 #: Where bench/ksweep.py's section of BENCHMARKS.md starts; it runs to the end of the file.
 KSWEEP_MARK = "<!-- bench/ksweep.py writes from here to the end -->"
+#: bench/dask_scale.py's section, after the k sweep's (ksweep.py keeps it).
+DASK_MARK = "<!-- bench/dask_scale.py writes from here to the end -->"
 
 
 def kept_section(text: str) -> str:

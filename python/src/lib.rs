@@ -14,6 +14,7 @@ use banditpam::{
     MatrixPrecision, Metric, MetricName, Objects, Observer, PhaseCounts, Precomputed, Scalar, SparseData,
 };
 mod callable;
+mod sharded;
 
 use callable::{PyDissimilarity, Shape, Source};
 use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods, ToPyArray};
@@ -575,6 +576,15 @@ fn select_k(
     Ok((found.best_k, found.scores, fits))
 }
 
+/// Check fit parameters (the keyword arguments of `fit`) without data: raises what `fit`
+/// would raise for them.
+#[pyfunction]
+#[pyo3(signature = (**params))]
+fn check_parameters(params: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+    builder(params)?.check().map_err(to_py_err)?;
+    Ok(())
+}
+
 /// What kind of data `metric` reads: "dense", "precomputed", "levenshtein" or "callable".
 /// Raises ValueError for an unknown name or a bad Minkowski `p`, TypeError for a metric that
 /// is neither a str nor a callable.
@@ -595,9 +605,7 @@ fn cross_distances<'py>(
     p: Option<f64>,
     threads: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let MetricName::Dense(metric) = MetricName::parse(metric, p).map_err(to_py_err)? else {
-        return Err(PyValueError::new_err(format!("{metric:?} is not a metric on vectors")));
-    };
+    let metric = sharded::dense_metric(metric, p)?;
     fn run<'py, T: Scalar + numpy::Element>(
         py: Python<'py>,
         x: PyReadonlyArray2<'py, T>,
@@ -659,6 +667,7 @@ fn levenshtein_py(a: &str, b: &str) -> f64 {
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fit, m)?)?;
     m.add_function(wrap_pyfunction!(metric_kind, m)?)?;
+    m.add_function(wrap_pyfunction!(check_parameters, m)?)?;
     m.add_function(wrap_pyfunction!(silhouette_samples, m)?)?;
     m.add_function(wrap_pyfunction!(medoid_silhouette_samples, m)?)?;
     m.add_function(wrap_pyfunction!(select_k, m)?)?;
@@ -668,6 +677,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("METRICS", MetricName::names())?;
     m.add_function(wrap_pyfunction!(cross_distances, m)?)?;
     m.add_function(wrap_pyfunction!(levenshtein_py, m)?)?;
+    sharded::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -40,6 +40,7 @@ mod params;
 mod result;
 mod scalar;
 mod select_k;
+pub mod sharded;
 mod silhouette;
 mod state;
 

@@ -61,6 +61,12 @@ impl Assignment {
         }
     }
 
+    /// An assignment given by its parts, without the medoids' rows: enough to score swaps
+    /// ([`crate::algorithms::candidate_deltas`]), not to apply them.
+    pub fn from_parts(medoids: Vec<usize>, best: Vec<f64>, second: Vec<f64>, nearest: Vec<usize>) -> Self {
+        Assignment { n: best.len(), medoids, rows: Vec::new(), best, second, nearest, weights: None }
+    }
+
     /// No medoids yet, for the objects of `ctx` (with their weights).
     pub fn for_data<D: Dissimilarity + ?Sized>(ctx: &Context<'_, D>) -> Self {
         Assignment { weights: ctx.weights.clone(), ..Assignment::empty(ctx.n()) }

@@ -104,7 +104,7 @@ impl<T: Scalar> Dissimilarity for DenseData<'_, T> {
 
 /// The checks of [`DenseData::new`]: the metric's parameters, the shape, finite values.
 /// Returns the validated metric.
-fn check<T: Scalar>(values: &[T], n: usize, d: usize, metric: Metric) -> Result<Metric> {
+pub(crate) fn check<T: Scalar>(values: &[T], n: usize, d: usize, metric: Metric) -> Result<Metric> {
     let metric = metric.validate()?;
     if n == 0 {
         return Err(Error::EmptyData);

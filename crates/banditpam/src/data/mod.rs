@@ -12,6 +12,7 @@ mod objects;
 mod precomputed;
 mod sparse;
 
+pub(crate) use dense::check as check_dense;
 pub use dense::{cross_distances, flatten_rows, DenseData};
 pub use matrix::DistanceMatrix;
 pub use objects::{levenshtein, Objects};

@@ -14,6 +14,8 @@
 mod direct;
 mod product;
 
+pub(crate) use product::{add_to_sums, means_of_sums};
+
 use crate::metric::Metric;
 use crate::scalar::Scalar;
 
@@ -60,9 +62,13 @@ impl<T: Scalar> Default for Prepared<T> {
     }
 }
 
-/// The power of two that brings the largest absolute value of `rows` into [1, 2).
-fn unit_scale<T: Scalar>(rows: Rows<'_, T>) -> f64 {
-    let largest = rows.values.iter().fold(0.0f64, |m, v| m.max(v.to_f64().abs()));
+/// The largest absolute value of `values`.
+pub(crate) fn largest_abs<T: Scalar>(values: &[T]) -> f64 {
+    values.iter().fold(0.0f64, |m, v| m.max(v.to_f64().abs()))
+}
+
+/// The power of two that brings `largest` (the largest absolute value of the rows) into [1, 2).
+fn unit_scale(largest: f64) -> f64 {
     if largest == 0.0 || !largest.is_finite() {
         return 1.0;
     }
@@ -91,12 +97,27 @@ impl<T: Scalar> Kernel<T> {
     /// As [`Kernel::new`], but L2 centres columns on the mean of the first `mean_rows` rows
     /// only, so the distances involving those rows do not depend on the others.
     pub(crate) fn centred_on(rows: Rows<'_, T>, metric: Metric, mean_rows: usize) -> Self {
+        let means = || product::column_means(rows.iter().take(mean_rows), rows.d, mean_rows);
+        Self::with_statistics(rows, metric, means, largest_abs(rows.values))
+    }
+
+    /// The kernel of `metric` on `rows` with statistics taken from a larger data set that
+    /// `rows` are part of: `column_means` (called for L2 and squared L2 only) and the largest
+    /// absolute value. Distances then have the bits they have in a kernel on the whole set.
+    pub(crate) fn with_statistics(
+        rows: Rows<'_, T>,
+        metric: Metric,
+        column_means: impl FnOnce() -> Vec<T>,
+        largest_abs: f64,
+    ) -> Self {
         use product::{Correlation, Cosine, Euclidean};
-        let scale = if metric.has_product_form() { unit_scale(rows) } else { 1.0 };
+        let scale = if metric.has_product_form() { unit_scale(largest_abs) } else { 1.0 };
         let (prepared, tile): (Prepared<T>, TileFn<T>) = match metric {
-            Metric::L2 => (product::column_centred(rows, mean_rows, scale), product::tile::<T, T, Euclidean<false>>),
+            Metric::L2 => {
+                (product::column_centred(rows, column_means(), scale), product::tile::<T, T, Euclidean<false>>)
+            }
             Metric::SquaredL2 => {
-                (product::column_centred(rows, mean_rows, scale), product::tile::<T, T, Euclidean<true>>)
+                (product::column_centred(rows, column_means(), scale), product::tile::<T, T, Euclidean<true>>)
             }
             Metric::Cosine => (product::norms(rows, scale), product::tile::<T, T, Cosine>),
             // Centred rows have mixed signs, so their dot products cancel far more than those

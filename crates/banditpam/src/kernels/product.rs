@@ -93,16 +93,30 @@ impl Form for Correlation {
     }
 }
 
-/// L2's statistics: column means of the first `mean_rows` rows, and each row's squared norm
-/// after centring on them and scaling by `scale`.
-pub(super) fn column_centred<T: Scalar>(rows: Rows<'_, T>, mean_rows: usize, scale: f64) -> Prepared<T> {
-    let mut sums = vec![0.0f64; rows.d];
-    for row in rows.iter().take(mean_rows) {
-        for (s, v) in sums.iter_mut().zip(row) {
-            *s += v.to_f64();
-        }
+/// The column means of `count` rows of `d` values: sums in `f64`, in row order.
+pub(super) fn column_means<'r, T: Scalar + 'r>(rows: impl Iterator<Item = &'r [T]>, d: usize, count: usize) -> Vec<T> {
+    let mut sums = vec![0.0f64; d];
+    for row in rows {
+        add_to_sums(&mut sums, row);
     }
-    let col_mean: Vec<T> = sums.iter().map(|s| T::from_f64(s / mean_rows.max(1) as f64)).collect();
+    means_of_sums(&sums, count)
+}
+
+/// Add one row to running column sums (the order [`column_means`] adds them in).
+pub(crate) fn add_to_sums<T: Scalar>(sums: &mut [f64], row: &[T]) {
+    for (s, v) in sums.iter_mut().zip(row) {
+        *s += v.to_f64();
+    }
+}
+
+/// Column means from column sums over `count` rows.
+pub(crate) fn means_of_sums<T: Scalar>(sums: &[f64], count: usize) -> Vec<T> {
+    sums.iter().map(|s| T::from_f64(s / count.max(1) as f64)).collect()
+}
+
+/// L2's statistics: the column means, and each row's squared norm after centring on them and
+/// scaling by `scale`.
+pub(super) fn column_centred<T: Scalar>(rows: Rows<'_, T>, col_mean: Vec<T>, scale: f64) -> Prepared<T> {
     let centred_sq = |row: &[T]| -> f64 {
         row.iter().zip(&col_mean).map(|(&v, &m)| ((v.to_f64() - m.to_f64()) * scale).powi(2)).sum()
     };
