@@ -92,7 +92,12 @@ Rows = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 def shard_stats(chunk: Rows, stats: Stats) -> Stats: ...
 def onebatch_plan(
-    n: int, k: int, seed: int, batch_size: int | None = None, initial: Sequence[int] | None = None
+    n: int,
+    k: int,
+    seed: int,
+    batch_size: int | None = None,
+    initial: Sequence[int] | None = None,
+    restart: int = 0,
 ) -> tuple[list[int], list[int]]: ...
 def shard_batch(
     chunk: Rows,

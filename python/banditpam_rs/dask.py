@@ -67,6 +67,9 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
     init : "random", array-like of k ints, or None, default=None
         The initial medoids: k distinct rows drawn from `random_state` ("random", None), or
         their row numbers.
+    n_init : int, default=1
+        Run the search this many times from different seeds (derived from `random_state` as
+        in memory) and keep the lowest loss; each run draws its own batch.
     p : float or None, default=None
         The Minkowski exponent when ``metric="minkowski"``.
     random_state : int, numpy.random.Generator, RandomState or None, default=None
@@ -126,6 +129,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         method: str = "onebatch",
         max_iter: int = 100,
         init: Any = None,
+        n_init: int = 1,
         p: float | None = None,
         random_state: Any = None,
         keep_block: bool | None = None,
@@ -135,6 +139,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         self.method = method
         self.max_iter = max_iter
         self.init = init
+        self.n_init = n_init
         self.p = p
         self.random_state = random_state
         self.keep_block = keep_block
@@ -144,7 +149,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             raise ValueError(f"the dask estimator takes a built-in vector metric, got {self.metric!r}")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {list(METHODS)} for dask arrays, got {self.method!r}")
-        _core.check_parameters(n_clusters=self.n_clusters, max_iter=self.max_iter, init=self.init)
+        _core.check_parameters(n_clusters=self.n_clusters, max_iter=self.max_iter, init=self.init, n_init=self.n_init)
         if isinstance(self.init, str) and self.init != "random":
             raise ValueError(f'init must be "random", None or k row numbers for dask arrays, got {self.init!r}')
         if self.keep_block not in (None, True, False):
@@ -183,22 +188,27 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             stats = stats.result()
             self._seconds["data"] = time.perf_counter() - began
             given = None if self.init is None or isinstance(self.init, str) else np.asarray(self.init).tolist()
-            batch_ids, initial = _core.onebatch_plan(n, self.n_clusters, seed, initial=given)
-            batch = client.scatter(_rows_of(client, chunks, offsets, batch_ids), broadcast=True)
-            m = len(batch_ids)
-            keep = self.keep_block
-            if keep is None:
-                keep = n * m * 4 <= _memory_limit(client) // 3
-            found = self._search(client, chunks, offsets, batch, stats, n, batch_ids, initial, keep, metric)
-            medoids, swaps, converged = found
-            clock = time.perf_counter()
-            centers = _rows_of(client, chunks, offsets, medoids)
-            losses = [
-                client.submit(_chunk_loss, chunk, offset, centers, stats, metric, pure=False)
-                for chunk, offset in zip(chunks, offsets)
-            ]
-            inertia = float(sum(client.gather(losses)))
-            self._seconds["loss"] = time.perf_counter() - clock
+            best = None
+            for restart in range(self.n_init):
+                batch_ids, initial = _core.onebatch_plan(n, self.n_clusters, seed, initial=given, restart=restart)
+                batch = client.scatter(_rows_of(client, chunks, offsets, batch_ids), broadcast=True)
+                keep = self.keep_block
+                if keep is None:
+                    keep = n * len(batch_ids) * 4 <= _memory_limit(client) // 3
+                found = self._search(client, chunks, offsets, batch, stats, n, batch_ids, initial, keep, metric)
+                medoids, swaps, converged = found
+                clock = time.perf_counter()
+                centers = _rows_of(client, chunks, offsets, medoids)
+                losses = [
+                    client.submit(_chunk_loss, chunk, offset, centers, stats, metric, pure=False)
+                    for chunk, offset in zip(chunks, offsets)
+                ]
+                inertia = float(sum(client.gather(losses)))
+                self._seconds["loss"] += time.perf_counter() - clock
+                # The lowest loss, the first on ties, as the in-memory fit keeps.
+                if best is None or inertia < best[0]:
+                    best = (inertia, medoids, centers, swaps, converged, keep)
+            inertia, medoids, centers, swaps, converged, keep = best
         finally:
             for chunk in chunks:
                 chunk.release()
@@ -245,7 +255,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             )
             search.add_medoid(medoid, row.result())
         weights = client.scatter(search.weights(), broadcast=True)
-        self._seconds["block"] = time.perf_counter() - clock
+        self._seconds["block"] += time.perf_counter() - clock
         clock = time.perf_counter()
         length = _FIRST_WINDOW
         while (window := search.window(length)) is not None:
@@ -276,13 +286,13 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             self._rounds += 1
             # Windows follow the spacing of the swaps: wide when they are rare, narrow when not.
             length = max(_LEAST_WINDOW, 2 * (first[0] - start + 1)) if first else min(n, 4 * length)
-        self._seconds["search"] = time.perf_counter() - clock
+        self._seconds["search"] += time.perf_counter() - clock
         if self.method == "onebatch+swap":
             clock = time.perf_counter()
             verified, converged = self._verified_swaps(
                 client, chunks, offsets, batch, stats, blocks, scale, metric, search
             )
-            self._seconds["verify"] = time.perf_counter() - clock
+            self._seconds["verify"] += time.perf_counter() - clock
             medoids, swaps, _ = search.finish()
             return medoids, swaps + verified, converged
         return search.finish()

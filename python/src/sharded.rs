@@ -73,16 +73,18 @@ fn shard_stats<'py>(
 }
 
 /// `(batch, initial)`: the batch members and the initial medoids for `n`, `k` and `seed`
-/// (`initial`: the caller's medoids, checked against `n`).
+/// (`initial`: the caller's medoids, checked against `n`), for search `restart` of `n_init`.
 #[pyfunction]
-#[pyo3(signature = (n, k, seed, batch_size=None, initial=None))]
+#[pyo3(signature = (n, k, seed, batch_size=None, initial=None, restart=0))]
 fn onebatch_plan(
     n: usize,
     k: usize,
     seed: u64,
     batch_size: Option<usize>,
     initial: Option<Vec<usize>>,
+    restart: usize,
 ) -> PyResult<(Vec<usize>, Vec<usize>)> {
+    let seed = sharded::restart_seed(seed, restart);
     let mut plan = OneBatchPlan::new(n, k, batch_size, seed).map_err(to_py_err)?;
     if let Some(medoids) = initial {
         plan = plan.with_initial(medoids).map_err(to_py_err)?;

@@ -90,6 +90,14 @@ def test_given_initial_medoids(client):
             assert ours == errors_of(lambda init=init: in_memory(X, n_clusters=4, init=init))
 
 
+def test_restarts_keep_the_in_memory_choice(client):
+    X = blobs(1500, 4, seed=9, dtype=np.float32)
+    model = KMedoids(n_clusters=6, n_init=3, random_state=5).fit(da.from_array(X, chunks=400))
+    assert_same_fit(model, in_memory(X, n_clusters=6, n_init=3, random_state=5))
+    ours = errors_of(lambda: KMedoids(n_init=0).fit(da.from_array(X, chunks=400)))
+    assert ours == errors_of(lambda: in_memory(X, n_init=0)) and ours[0] is ValueError
+
+
 def test_predict_and_transform_match_the_in_memory_estimator(client):
     X = blobs(1500, 3, seed=4)
     new = blobs(400, 3, seed=5)

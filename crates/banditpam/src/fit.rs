@@ -333,7 +333,7 @@ impl Plan<'_> {
 
 /// The seed of restart `restart` (>= 1): `seed + restart` through SplitMix64's mixer, so
 /// nearby seeds give unrelated streams.
-fn restart_seed(seed: u64, restart: usize) -> u64 {
+pub(crate) fn restart_seed(seed: u64, restart: usize) -> u64 {
     let mut z = seed.wrapping_add((restart as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

@@ -213,6 +213,23 @@ impl OneBatchPlan {
     }
 }
 
+/// The seed of search `restart` of a fit with `n_init` searches (0: the fit's own seed), as
+/// the in-memory fit derives it; the fit keeps the search with the lowest loss, the first on
+/// ties.
+///
+/// ```
+/// use banditpam::sharded::restart_seed;
+/// assert_eq!(restart_seed(7, 0), 7);
+/// assert_ne!(restart_seed(7, 1), restart_seed(8, 1));
+/// ```
+pub fn restart_seed(seed: u64, restart: usize) -> u64 {
+    if restart == 0 {
+        seed
+    } else {
+        crate::fit::restart_seed(seed, restart)
+    }
+}
+
 /// One chunk of rows, with the target rows (the batch, or the medoids) whose distances it
 /// computes, and the kernel of the whole data set.
 ///
