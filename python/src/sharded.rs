@@ -107,6 +107,21 @@ fn shard<'py, T: Scalar + numpy::Element>(
     Shard::new(values, offset, target_values, d, metric, &stats_of(stats)?).map_err(to_py_err)
 }
 
+/// Where a chunk task reads block rows: the kept `block`, else `computed`, the chunk's shard
+/// (built by the caller only when there is no block), computing rows again times `scale`.
+fn source<'a, T: Scalar>(
+    block: &'a Option<PyReadonlyArray2<'_, f32>>,
+    computed: Option<&'a Shard<T>>,
+    offset: usize,
+    scale: f64,
+) -> PyResult<ShardRows<'a, T>> {
+    match (block, computed) {
+        (Some(block), _) => Ok(ShardRows::Stored { block: contiguous(block.as_slice())?, offset }),
+        (None, Some(shard)) => Ok(ShardRows::Computed(shard, scale)),
+        (None, None) => Err(PyValueError::new_err("a chunk task needs its kept block or its rows")),
+    }
+}
+
 /// A chunk's block against the batch rows: `(block or None, votes, largest, smallest)`;
 /// `keep` False gives the votes and the range without the block.
 #[pyfunction]
@@ -169,17 +184,10 @@ fn shard_scan<'py>(
         return Err(PyValueError::new_err(format!("a window of at most n = {n} positions, got [{start}, {end})")));
     }
     let found = with_rows!(chunk, [batch], |rows, T| {
-        match &block {
-            Some(block) => {
-                let rows: ShardRows<'_, T> = ShardRows::Stored { block: contiguous(block.as_slice())?, offset };
-                py.detach(|| sharded::scan(rows, n, &snapshot, weights, start..end)).map_err(to_py_err)
-            }
-            None => {
-                let shard: Shard<T> = shard(&rows, offset, &batch, metric, &stats)?;
-                let rows = ShardRows::Computed(&shard, scale);
-                py.detach(|| sharded::scan(rows, n, &snapshot, weights, start..end)).map_err(to_py_err)
-            }
-        }
+        let computed: Option<Shard<T>> =
+            if block.is_none() { Some(shard(&rows, offset, &batch, metric, &stats)?) } else { None };
+        let rows = source(&block, computed.as_ref(), offset, scale)?;
+        py.detach(|| sharded::scan(rows, n, &snapshot, weights, start..end)).map_err(to_py_err)
     })?;
     Ok(found.map(|(f, row)| (f.position, f.candidate, f.swap, PyArray1::from_vec(py, row))))
 }
@@ -207,17 +215,10 @@ fn shard_best_swaps<'py>(
     let snapshot = snapshot_of(snapshot)?;
     let weights = contiguous(weights.as_slice())?;
     with_rows!(chunk, [batch], |rows, T| {
-        match &block {
-            Some(block) => {
-                let rows: ShardRows<'_, T> = ShardRows::Stored { block: contiguous(block.as_slice())?, offset };
-                py.detach(|| sharded::best_swaps(rows, &snapshot, weights, count)).map_err(to_py_err)
-            }
-            None => {
-                let shard: Shard<T> = shard(&rows, offset, &batch, metric, &stats)?;
-                let rows = ShardRows::Computed(&shard, scale);
-                py.detach(|| sharded::best_swaps(rows, &snapshot, weights, count)).map_err(to_py_err)
-            }
-        }
+        let computed: Option<Shard<T>> =
+            if block.is_none() { Some(shard(&rows, offset, &batch, metric, &stats)?) } else { None };
+        let rows = source(&block, computed.as_ref(), offset, scale)?;
+        py.detach(|| sharded::best_swaps(rows, &snapshot, weights, count)).map_err(to_py_err)
     })
 }
 

@@ -299,38 +299,44 @@ impl<T: Scalar> Shard<T> {
         self.offset
     }
 
-    /// Distances from the chunk's rows `rows` to the targets into `out` (`rows.len()` x
-    /// targets, row-major, `f64`), in groups aligned on [`ROW_ALIGNMENT`] in the whole data set.
-    fn distances(&self, rows: Range<usize>, out: &mut [f64]) -> Result<()> {
-        let m = self.targets;
-        let refs: Vec<usize> = (self.len..self.len + m).collect();
-        let stacked = Rows { values: &self.stacked, d: self.d };
-        let mut start = rows.start;
-        while start < rows.end {
-            let end = ((self.offset + start) / ROW_ALIGNMENT + 1) * ROW_ALIGNMENT - self.offset;
-            let end = end.min(rows.end);
-            let cands: Vec<usize> = (start..end).collect();
-            let dst = &mut out[(start - rows.start) * m..(end - rows.start) * m];
-            self.kernel.block(stacked, &cands, &refs, dst);
-            if let Some(pos) = dst.iter().position(|v| !v.is_finite()) {
-                let (from, to) = (self.offset + start + pos / m, pos % m);
-                return Err(Error::NonFiniteDissimilarity { from, to, value: dst[pos] });
-            }
-            start = end;
-        }
-        Ok(())
+    /// The end of the aligned group that local row `start` is in: the next multiple of
+    /// [`ROW_ALIGNMENT`] in the whole data set, or the chunk's end.
+    fn group_end(&self, start: usize) -> usize {
+        (((self.offset + start) / ROW_ALIGNMENT + 1) * ROW_ALIGNMENT - self.offset).min(self.len)
     }
 
-    /// The groups of rows `rows` is computed in, in parallel: `(range, offset into rows)`.
+    /// The local rows `rows` widened to whole aligned groups.
+    fn aligned(&self, rows: Range<usize>) -> Range<usize> {
+        let start = rows.start.saturating_sub((self.offset + rows.start) % ROW_ALIGNMENT);
+        let end = if rows.end > rows.start { self.group_end(rows.end - 1) } else { rows.end };
+        start..end
+    }
+
+    /// The aligned groups covering local rows `rows` (cut at `rows`' ends), each a block the
+    /// in-memory fit computes whole.
     fn groups(&self, rows: Range<usize>) -> Vec<Range<usize>> {
         let mut groups = Vec::new();
         let mut start = rows.start;
         while start < rows.end {
-            let end = (((self.offset + start) / ROW_ALIGNMENT + 1) * ROW_ALIGNMENT - self.offset).min(rows.end);
+            let end = self.group_end(start).min(rows.end);
             groups.push(start..end);
             start = end;
         }
         groups
+    }
+
+    /// Distances from the chunk's rows of one group to the targets into `out` (`group.len()`
+    /// x targets, row-major, `f64`).
+    fn distances(&self, group: Range<usize>, out: &mut [f64]) -> Result<()> {
+        let m = self.targets;
+        let refs: Vec<usize> = (self.len..self.len + m).collect();
+        let cands: Vec<usize> = group.clone().collect();
+        self.kernel.block(Rows { values: &self.stacked, d: self.d }, &cands, &refs, out);
+        if let Some(pos) = out[..cands.len() * m].iter().position(|v| !v.is_finite()) {
+            let (from, to) = (self.offset + group.start + pos / m, pos % m);
+            return Err(Error::NonFiniteDissimilarity { from, to, value: out[pos] });
+        }
+        Ok(())
     }
 
     /// The `f32` distances of rows `rows` to the targets times `scale`, row-major; and the
@@ -379,9 +385,9 @@ impl<T: Scalar> Shard<T> {
                     self.len
                 )));
             }
-            let start = r.saturating_sub((self.offset + r) % ROW_ALIGNMENT);
-            let end = (((self.offset + r) / ROW_ALIGNMENT + 1) * ROW_ALIGNMENT - self.offset).min(self.len);
-            let (block, _, _) = self.block_f32(start..end, scale)?;
+            let group = self.aligned(r..r + 1);
+            let start = group.start;
+            let (block, _, _) = self.block_f32(group, scale)?;
             out.extend_from_slice(&block[(r - start) * m..(r - start + 1) * m]);
         }
         Ok(out)
@@ -715,11 +721,9 @@ fn window_rows<'r, T: Scalar>(
         ShardRows::Stored { block, .. } => (Cow::Borrowed(&block[local.start * m..local.end * m]), local.start),
         ShardRows::Computed(shard, scale) => {
             // Whole aligned groups, so each distance has the bits of a stored block's.
-            let (offset, len) = (shard.offset, shard.len);
-            let from = local.start.saturating_sub((offset + local.start) % ROW_ALIGNMENT);
-            let to = ((offset + local.end).div_ceil(ROW_ALIGNMENT) * ROW_ALIGNMENT - offset).min(len);
-            let (block, _, _) = shard.block_f32(from..to, *scale)?;
-            (Cow::Owned(block), from)
+            let covering = shard.aligned(local);
+            let (block, _, _) = shard.block_f32(covering.clone(), *scale)?;
+            (Cow::Owned(block), covering.start)
         }
     })
 }
