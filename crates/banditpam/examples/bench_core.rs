@@ -164,6 +164,40 @@ fn main() {
                 peak_rss_mib(),
             );
         }
+        "dots" => {
+            use banditpam::Scalar;
+            let d = 784;
+            let values = mnist(3000);
+            for (m, r) in [(100usize, 512usize), (512, 100), (16, 512), (512, 16), (256, 256), (1000, 256), (256, 512)]
+            {
+                let a = &values[..m * d];
+                let b = &values[m * d..(m + r) * d];
+                let mut out = vec![0.0f32; m * r];
+                let reps = (50_000_000 / (m * r * d)).max(3);
+                let seconds = time_reps(5, || {
+                    for _ in 0..reps {
+                        f32::dots(m, r, d, a, b, &mut out);
+                    }
+                }) / reps as f64;
+                println!("dots {m} x {r}: {:.1} GFLOP/s", 2.0 * (m * r * d) as f64 / seconds / 1e9);
+            }
+        }
+        "shapes" => {
+            let values = mnist(4000);
+            let data = DenseData::new(&values, 4000, 784, Metric::L2).unwrap();
+            for (m, r) in [(1, 2400), (8, 2400), (64, 2400), (256, 2400), (1000, 100), (16, 2048)] {
+                let cands: Vec<usize> = (0..m).collect();
+                let refs: Vec<usize> = (1000..1000 + r).collect();
+                let mut out = vec![0.0; m * r];
+                let reps = (2_000_000 / (m * r)).max(3);
+                let seconds = time_reps(5, || {
+                    for _ in 0..reps {
+                        data.block(&cands, &refs, &mut out).unwrap();
+                    }
+                }) / reps as f64;
+                println!("{m} x {r}: {:.1} GFLOP/s", 2.0 * (m * r * 784) as f64 / seconds / 1e9);
+            }
+        }
         other => panic!("unknown mode {other}"),
     }
 }

@@ -26,8 +26,8 @@ pub(crate) enum Phase {
 }
 
 /// Data access plus counters and the observer, for one fit.
-pub(crate) struct Context<'a, D: ?Sized> {
-    pub data: &'a D,
+pub(crate) struct Context<'a> {
+    pub data: &'a dyn Dissimilarity,
     pub observer: &'a dyn Observer,
     counts: [AtomicU64; 3],
     hits: [AtomicU64; 3],
@@ -36,8 +36,8 @@ pub(crate) struct Context<'a, D: ?Sized> {
     pub weights: Option<Arc<[f64]>>,
 }
 
-impl<'a, D: Dissimilarity + ?Sized> Context<'a, D> {
-    pub fn new(data: &'a D, observer: &'a dyn Observer) -> Self {
+impl<'a> Context<'a> {
+    pub fn new(data: &'a dyn Dissimilarity, observer: &'a dyn Observer) -> Self {
         Context {
             data,
             observer,

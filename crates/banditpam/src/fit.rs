@@ -1,7 +1,7 @@
 //! The fit driver: from checked parameters and a data set to a [`Clustering`]. The checks and
 //! choices that depend on the data (k against n, initial medoids in range, the matrix, the
 //! cache and batch sizes against the memory budget) are made once, in [`CheckedKMedoids::plan`];
-//! then the search runs in a thread pool of the fit's own.
+//! then the search of the method's declaration runs in a thread pool of the fit's own.
 
 use std::borrow::Cow;
 use std::time::Instant;
@@ -9,16 +9,17 @@ use std::time::Instant;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::algorithm::{Algorithm, Workload};
-use crate::algorithms::{banditpam, build, fasterpam, fastpam1, onebatch, onebatch_swap, pam};
+use crate::algorithms::{nearswap, onebatch, Algorithm, Search, Tuning};
+use crate::auto::Workload;
 use crate::bandit::{BanditSettings, References};
 use crate::context::{Context, Phase};
 use crate::data::{Dissimilarity, DistanceMatrix};
 use crate::error::{Error, Result};
+use crate::init::{self, Init};
 use crate::memory::Budget;
 use crate::observer::{Event, Observer, Silent};
 use crate::parallel::with_pool;
-use crate::params::{CheckedKMedoids, Init, KMedoids, MatrixPrecision, Precompute};
+use crate::params::{CheckedKMedoids, KMedoids, MatrixPrecision, Precompute};
 use crate::result::{Clustering, PhaseSeconds};
 use crate::scalar::Scalar;
 use crate::state::Assignment;
@@ -28,9 +29,9 @@ const MIN_SIGMA_SAMPLE: usize = 100;
 /// The largest default sigma sample.
 const MAX_SIGMA_SAMPLE: usize = 1000;
 
-/// Floors of the bandit sigmas, as shares of the step's median sigma. BUILD's late steps have
-/// mostly-zero terms, whose sample spread can be far too small (docs/ALGORITHMS.md, "Sigma
-/// floors"); SWAP's terms are rarely zero, and a floor there only keeps near-tied arms alive.
+/// Floors of the bandit sigmas, as shares of the first sample's median sigma. BUILD's late
+/// steps have mostly-zero terms, whose sample spread can be far too small (docs/ALGORITHMS.md,
+/// "Sigma floors"); in SWAP the spread is estimated again every round from every term read.
 const BUILD_SIGMA_FLOOR: f64 = 1.0;
 const SWAP_SIGMA_FLOOR: f64 = 0.0;
 
@@ -79,12 +80,13 @@ impl CheckedKMedoids {
         data: &D,
         observer: &dyn Observer,
     ) -> Result<Clustering> {
+        let data: &dyn Dissimilarity = &data;
         let plan = self.plan(data)?;
         with_pool(self.threads, || plan.run(data, observer))?
     }
 
     /// Every check and choice that depends on the data.
-    fn plan<D: Dissimilarity + ?Sized>(&self, data: &D) -> Result<Plan<'_>> {
+    fn plan(&self, data: &dyn Dissimilarity) -> Result<Plan<'_>> {
         let n = data.len();
         if n == 0 {
             return Err(Error::EmptyData);
@@ -108,7 +110,7 @@ impl CheckedKMedoids {
         }
         let budget = Budget::new(self.memory_budget);
         let square = n.saturating_mul(n);
-        if self.algorithm == Algorithm::Auto {
+        let Some(method) = self.algorithm.method() else {
             let matrix_fits = match self.precompute {
                 Precompute::Never => data.is_stored(),
                 Precompute::Always(_) => true,
@@ -118,13 +120,13 @@ impl CheckedKMedoids {
             let chosen = self.with_method(algorithm, start)?;
             let plan = chosen.plan(data)?;
             return Ok(Plan { params: Cow::Owned(plan.params.into_owned()), ..plan });
-        }
+        };
         let matrix = match self.precompute {
             Precompute::Never => None,
             Precompute::Always(precision) => Some(precision),
             // f64 keeps the search on the same values as the exact losses; f32 halves the
             // memory when only it fits.
-            Precompute::Auto if self.algorithm.rereads_all_pairs() && !data.is_stored() => {
+            Precompute::Auto if method.wants_matrix && !data.is_stored() => {
                 if budget.fits::<f64>(square) {
                     Some(MatrixPrecision::Double)
                 } else {
@@ -143,7 +145,7 @@ impl CheckedKMedoids {
                 sigma_floor,
             }
         };
-        let cache_width = if self.algorithm.samples_references() {
+        let cache_width = if method.samples_references {
             let column = n * std::mem::size_of::<f32>();
             // An explicit width shrinks to the budget too: the cache only saves work.
             let width = match bandit.cache_width {
@@ -164,11 +166,14 @@ impl CheckedKMedoids {
         Ok(Plan {
             params: Cow::Borrowed(self),
             matrix,
-            budget,
-            build: settings(bandit.build_confidence, BUILD_SIGMA_FLOOR),
-            swap: settings(bandit.swap_confidence, SWAP_SIGMA_FLOOR),
-            cache_width,
-            onebatch_size,
+            tuning: Tuning {
+                budget,
+                build: settings(bandit.build_confidence, BUILD_SIGMA_FLOOR),
+                swap: settings(bandit.swap_confidence, SWAP_SIGMA_FLOOR),
+                cache_width,
+                onebatch_size,
+                screening: nearswap::Screening::for_size(n, self.k),
+            },
         })
     }
 }
@@ -179,16 +184,11 @@ struct Plan<'p> {
     params: Cow<'p, CheckedKMedoids>,
     /// Build the n x n matrix first, in this precision.
     matrix: Option<MatrixPrecision>,
-    budget: Budget,
-    build: BanditSettings,
-    swap: BanditSettings,
-    /// Cached references per object (0: no cache).
-    cache_width: usize,
-    onebatch_size: usize,
+    tuning: Tuning,
 }
 
 /// What one search found.
-struct Search {
+struct Found {
     seconds: PhaseSeconds,
     state: Assignment,
     /// The medoids after the initialisation, in the order chosen.
@@ -199,7 +199,7 @@ struct Search {
 }
 
 impl Plan<'_> {
-    fn run<D: Dissimilarity + ?Sized>(&self, data: &D, observer: &dyn Observer) -> Result<Clustering> {
+    fn run(&self, data: &dyn Dissimilarity, observer: &dyn Observer) -> Result<Clustering> {
         let started = Instant::now();
         let ctx = Context::new(data, observer).with_weights(self.params.weights.clone());
         let (found, matrix) = match self.matrix {
@@ -209,7 +209,7 @@ impl Plan<'_> {
                 self.search_on_matrix(&ctx, precision)?
             }
         };
-        let Search { mut seconds, state, build_medoids, build_loss, swaps, converged } = found;
+        let Found { mut seconds, state, build_medoids, build_loss, swaps, converged } = found;
         let loss = state.loss();
         seconds.other = (started.elapsed().as_secs_f64() - seconds.build - seconds.swap).max(0.0);
         Ok(Clustering {
@@ -233,24 +233,25 @@ impl Plan<'_> {
     /// Build the matrix, search on it, and recompute the losses exactly from the data. When the
     /// automatic choice made it `f32` (only that fitted the budget) and a value overflows `f32`,
     /// the search runs without a matrix instead. Returns the precision of the matrix used.
-    fn search_on_matrix<D: Dissimilarity + ?Sized>(
+    fn search_on_matrix(
         &self,
-        ctx: &Context<'_, D>,
+        ctx: &Context<'_>,
         precision: MatrixPrecision,
-    ) -> Result<(Search, Option<MatrixPrecision>)> {
+    ) -> Result<(Found, Option<MatrixPrecision>)> {
         let automatic = self.params.precompute == Precompute::Auto;
         let found = match precision {
-            MatrixPrecision::Single => match self.search_on::<f32, D>(ctx) {
+            MatrixPrecision::Single => match self.search_on::<f32>(ctx) {
                 Err(Error::MatrixOverflow { .. }) if automatic => return Ok((self.best_search(ctx)?, None)),
                 other => other?,
             },
-            MatrixPrecision::Double => self.search_on::<f64, D>(ctx)?,
+            MatrixPrecision::Double => self.search_on::<f64>(ctx)?,
         };
         Ok((found, Some(precision)))
     }
 
-    fn search_on<S: Scalar, D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Search> {
-        let matrix = DistanceMatrix::<S>::build_with(ctx.n(), &self.budget, ctx.data.is_symmetric(), |c, r, out| {
+    fn search_on<S: Scalar>(&self, ctx: &Context<'_>) -> Result<Found> {
+        let budget = &self.tuning.budget;
+        let matrix = DistanceMatrix::<S>::build_with(ctx.n(), budget, ctx.data.is_symmetric(), |c, r, out| {
             ctx.block(Phase::Other, c, r, out)
         })?;
         let mut found = self.best_search(&Context::new(&matrix, ctx.observer).with_weights(ctx.weights.clone()))?;
@@ -260,7 +261,7 @@ impl Plan<'_> {
     }
 
     /// The best of `n_init` searches by loss (the first on ties), with their times added up.
-    fn best_search<D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>) -> Result<Search> {
+    fn best_search(&self, ctx: &Context<'_>) -> Result<Found> {
         let mut best = self.search(ctx, self.params.seed)?;
         for restart in 1..self.params.n_init {
             let found = self.search(ctx, restart_seed(self.params.seed, restart))?;
@@ -277,57 +278,37 @@ impl Plan<'_> {
         Ok(best)
     }
 
-    /// Initialise and swap on `ctx`'s data, every random choice drawn from `seed`.
-    fn search<D: Dissimilarity + ?Sized>(&self, ctx: &Context<'_, D>, seed: u64) -> Result<Search> {
+    /// Start and swap on `ctx`'s data as the method's declaration says, every random choice
+    /// drawn from `seed`.
+    fn search(&self, ctx: &Context<'_>, seed: u64) -> Result<Found> {
         let p = &*self.params;
-        let (n, k) = (ctx.n(), p.k);
+        let method = p.algorithm.declared();
+        let n = ctx.n();
         let mut seconds = PhaseSeconds::default();
         let clock = Instant::now();
-        let mut refs = if p.algorithm.samples_references() {
+        let refs = if method.samples_references {
             let rng = ChaCha8Rng::seed_from_u64(seed);
-            References::new(n, p.bandit.fixed_order, self.cache_width, p.bandit.batch_size, rng)?
+            References::new(n, p.bandit.fixed_order, self.tuning.cache_width, p.bandit.batch_size, rng)?
         } else {
             References::none()
         };
-        let mut state = match &p.init {
-            Init::Build if p.algorithm.bandit_build() => banditpam::build(ctx, &mut refs, k, self.build)?,
-            Init::Build => build::build(ctx, k)?,
-            Init::Random => {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                let medoids = rand::seq::index::sample(&mut rng, n, k).into_vec();
-                Assignment::from_medoids(ctx, Phase::Build, &medoids)?
-            }
-            Init::KMedoidsPlusPlus => build::kmedoids_plus_plus(ctx, k, &mut ChaCha8Rng::seed_from_u64(seed))?,
-            Init::OneBatch => {
-                let mut rng = ChaCha8Rng::seed_from_u64(seed);
-                let medoids = rand::seq::index::sample(&mut rng, n, k).into_vec();
-                let mut state = Assignment::from_medoids(ctx, Phase::Build, &medoids)?;
-                onebatch::swap(ctx, &mut state, self.onebatch_size, seed, p.max_iter, &self.budget)?;
-                state
-            }
-            Init::Medoids(medoids) => Assignment::from_medoids(ctx, Phase::Build, medoids)?,
-        };
-        let build_medoids = state.medoids.clone();
-        let build_loss = state.loss();
+        let mut search =
+            Search { ctx, state: Assignment::empty(0), refs, seed, max_iter: p.max_iter, tuning: &self.tuning };
+        search.state = init::start(&mut search, &p.init, p.k, method.bandit_build)?;
+        let build_medoids = search.state.medoids.clone();
+        let build_loss = search.state.loss();
         seconds.build = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
-        let iter = p.max_iter;
-        let (swaps, converged) = match p.algorithm {
-            Algorithm::Pam => pam::swap(ctx, &mut state, iter)?,
-            Algorithm::FastPam1 => fastpam1::swap(ctx, &mut state, iter)?,
-            Algorithm::FasterPam => fasterpam::swap(ctx, &mut state, iter)?,
-            Algorithm::OneBatchPam => onebatch::swap(ctx, &mut state, self.onebatch_size, seed, iter, &self.budget)?,
-            Algorithm::OneBatchSwap => {
-                let batch = onebatch_swap::Batch { size: self.onebatch_size, seed, budget: &self.budget };
-                onebatch_swap::swap(ctx, &mut refs, &mut state, batch, iter, self.swap)?
-            }
-            Algorithm::BanditPam | Algorithm::BanditPamPlusPlus => {
-                banditpam::swap(ctx, &mut refs, &mut state, iter, self.swap)?
-            }
-            Algorithm::Auto => unreachable!("plan() replaces auto by the method it chooses"),
-        };
+        let swaps = (method.swap)(&mut search)?;
         seconds.swap = clock.elapsed().as_secs_f64();
-        Ok(Search { seconds, state, build_medoids, build_loss, swaps, converged })
+        Ok(Found {
+            seconds,
+            state: search.state,
+            build_medoids,
+            build_loss,
+            swaps: swaps.applied,
+            converged: swaps.converged,
+        })
     }
 }
 
@@ -380,7 +361,7 @@ mod tests {
     fn the_cache_shrinks_to_the_budget() {
         let values: Vec<f64> = (0..1000).map(|v| v as f64).collect();
         let data = crate::DenseData::new(&values, 1000, 1, crate::Metric::L1).unwrap();
-        let width = |model: KMedoids| model.check().unwrap().plan(&data).unwrap().cache_width;
+        let width = |model: KMedoids| model.check().unwrap().plan(&data).unwrap().tuning.cache_width;
         assert_eq!(width(KMedoids::new(2)), 1000);
         assert_eq!(width(KMedoids::new(2).memory_budget(Some(1000 * 4 * 250))), 200, "whole batches");
         assert_eq!(width(KMedoids::new(2).cache_width(Some(900)).memory_budget(Some(1000 * 4 * 300))), 300);

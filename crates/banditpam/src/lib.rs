@@ -24,13 +24,15 @@
 
 #![warn(missing_docs)]
 
-mod algorithm;
 mod algorithms;
+mod auto;
 mod bandit;
 mod context;
 pub mod data;
 mod error;
+mod exact;
 mod fit;
+mod init;
 mod kernels;
 mod memory;
 mod metric;
@@ -44,14 +46,17 @@ pub mod sharded;
 mod silhouette;
 mod state;
 
-pub use algorithm::{Algorithm, Workload};
+pub use algorithms::Algorithm;
+pub use auto::Workload;
 pub use data::{levenshtein, DenseData, Dissimilarity, DistanceMatrix, Objects, Precomputed, SparseData};
 pub use error::{Error, Result};
+pub use exact::ExactSum;
+pub use init::Init;
 pub use memory::{available_memory, default_budget};
 pub use metric::{Metric, MetricName};
 pub use observer::{Event, Observer, Silent};
 pub use parallel::{max_threads, MAX_THREADS_PER_CORE};
-pub use params::{CheckedKMedoids, Init, KMedoids, MatrixPrecision, Precompute};
+pub use params::{CheckedKMedoids, KMedoids, MatrixPrecision, Precompute};
 pub use result::{Clustering, PhaseCounts, PhaseSeconds};
 pub use scalar::Scalar;
 pub use select_k::{select_k, KScore, KSelection};

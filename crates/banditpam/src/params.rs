@@ -4,64 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::algorithm::{Algorithm, InitKind};
+use crate::algorithms::{Algorithm, Start};
 use crate::error::{Error, Result};
-
-/// How the search starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Init {
-    /// PAM's greedy BUILD (the default for PAM, FastPAM1 and the bandit methods; the bandit
-    /// methods run it as a best-arm search).
-    Build,
-    /// k distinct objects drawn with the seed (the default for FasterPAM and OneBatchPAM).
-    Random,
-    /// k-medoids++: the first medoid drawn uniformly, each next one with probability
-    /// proportional to its dissimilarity to the nearest medoid so far (k n distances).
-    KMedoidsPlusPlus,
-    /// OneBatchPAM's answer from a random start (O(n m) distances): a start close to a local
-    /// optimum, so that an exact method has few swaps left to make. `auto` starts FasterPAM so.
-    OneBatch,
-    /// These medoids.
-    Medoids(Vec<usize>),
-}
-
-impl Init {
-    /// The named initialisations, as `str::parse::<Init>` reads them.
-    pub const NAMES: [&'static str; 4] = ["build", "random", "k-medoids++", "onebatch"];
-}
-
-impl std::str::FromStr for Init {
-    type Err = Error;
-
-    /// `build`, `random`, `k-medoids++` (or `kmedoids++`), `onebatch`, or k comma-separated
-    /// indices.
-    ///
-    /// ```
-    /// use banditpam::Init;
-    /// assert_eq!("k-medoids++".parse::<Init>().unwrap(), Init::KMedoidsPlusPlus);
-    /// assert_eq!("3, 0,7".parse::<Init>().unwrap(), Init::Medoids(vec![3, 0, 7]));
-    /// assert!("heuristic".parse::<Init>().is_err());
-    /// ```
-    fn from_str(text: &str) -> Result<Self> {
-        let wanted = text.trim().to_ascii_lowercase();
-        match wanted.as_str() {
-            "build" => Ok(Init::Build),
-            "random" => Ok(Init::Random),
-            "k-medoids++" | "kmedoids++" => Ok(Init::KMedoidsPlusPlus),
-            "onebatch" => Ok(Init::OneBatch),
-            _ => wanted
-                .split(',')
-                .map(|part| part.trim().parse::<usize>())
-                .collect::<std::result::Result<Vec<_>, _>>()
-                .map(Init::Medoids)
-                .map_err(|_| Error::InvalidParameter {
-                    name: "init",
-                    expected: "build, random, k-medoids++, onebatch or k comma-separated medoid indices",
-                    value: text.to_string(),
-                }),
-        }
-    }
-}
+use crate::init::Init;
 
 /// Precision of an n x n matrix of all dissimilarities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -360,8 +305,9 @@ impl KMedoids {
         let onebatch_size = self.onebatch_size.map(|s| at_least_one("onebatch_size", s)).transpose()?;
         let threads = self.threads.map(crate::parallel::check_threads).transpose()?;
         let memory_budget = self.memory_budget.map(|b| at_least_one("memory_budget", b)).transpose()?;
-        let fixed_order = self.use_perm.unwrap_or(self.algorithm.default_fixed_order());
-        let samples = self.algorithm.samples_references();
+        let method = self.algorithm.method();
+        let fixed_order = self.use_perm.unwrap_or(method.map_or(true, |m| m.fixed_order));
+        let samples = method.is_some_and(|m| m.samples_references);
         // The cache is indexed by permutation position, so it is on by default only with a fixed order.
         let cached = samples && self.use_cache.unwrap_or(fixed_order && self.algorithm != Algorithm::BanditPam);
         if self.use_cache == Some(true) && !fixed_order {
@@ -373,9 +319,10 @@ impl KMedoids {
                 Init::Medoids(medoids.clone())
             }
             Some(init) => init.clone(),
-            None => match self.algorithm.default_init() {
-                InitKind::Build => Init::Build,
-                InitKind::Random => Init::Random,
+            None => match self.algorithm.method().map_or(Start::Random, |m| m.start) {
+                Start::Build => Init::Build,
+                Start::Random => Init::Random,
+                Start::OneBatch => Init::OneBatch,
             },
         };
         Ok(CheckedKMedoids {

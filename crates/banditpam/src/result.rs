@@ -1,6 +1,6 @@
 //! What a fit returns.
 
-use crate::algorithm::Algorithm;
+use crate::algorithms::Algorithm;
 use crate::params::MatrixPrecision;
 
 /// A count per phase of a fit.

@@ -3,10 +3,11 @@
 //! (BUILD is greedy, so its first k medoids are BUILD's answer for k), then each k runs its
 //! own swaps from there (with `auto`, each k runs the method chosen for it from its own start).
 
-use crate::algorithm::Algorithm;
+use crate::algorithms::Algorithm;
 use crate::data::Dissimilarity;
 use crate::error::{Error, Result};
-use crate::params::{Init, KMedoids};
+use crate::init::Init;
+use crate::params::KMedoids;
 use crate::result::Clustering;
 use crate::silhouette::{medoid_silhouette_samples, silhouette_samples};
 

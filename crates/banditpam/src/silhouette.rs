@@ -69,7 +69,7 @@ pub fn silhouette_samples_with_observer<D: Dissimilarity + ?Sized>(
     }
     let objects: Vec<usize> = (0..n).collect();
     with_pool(threads, || {
-        let ctx = Context::new(data, observer);
+        let ctx = Context::new(&data, observer);
         // Every row is needed once: tasks of up to 256 rows (at most 2^22 distances, 32 MiB)
         // make larger kernel calls than the search's 16.
         let per_task = ((1usize << 22) / n).clamp(16, 256);
@@ -131,7 +131,7 @@ pub fn medoid_silhouette_samples<D: Dissimilarity + ?Sized>(
         return Err(Error::InvalidInitialMedoids(format!("index {} appears twice", w[0])));
     }
     with_pool(threads, || {
-        let ctx = Context::new(data, &Silent);
+        let ctx = Context::new(&data, &Silent);
         let state = Assignment::from_medoids(&ctx, Phase::Other, medoids)?;
         Ok(state.best.iter().zip(&state.second).map(|(&a, &b)| if a == 0.0 { 1.0 } else { 1.0 - a / b }).collect())
     })?

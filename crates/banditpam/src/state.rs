@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use crate::context::{Context, Phase};
-use crate::data::Dissimilarity;
 use crate::error::{Error, Result};
 use crate::memory;
 
@@ -68,16 +67,12 @@ impl Assignment {
     }
 
     /// No medoids yet, for the objects of `ctx` (with their weights).
-    pub fn for_data<D: Dissimilarity + ?Sized>(ctx: &Context<'_, D>) -> Self {
+    pub fn for_data(ctx: &Context<'_>) -> Self {
         Assignment { weights: ctx.weights.clone(), ..Assignment::empty(ctx.n()) }
     }
 
     /// Evaluate the rows of `medoids` and assign every object.
-    pub fn from_medoids<D: Dissimilarity + ?Sized>(
-        ctx: &Context<'_, D>,
-        phase: Phase,
-        medoids: &[usize],
-    ) -> Result<Self> {
+    pub fn from_medoids(ctx: &Context<'_>, phase: Phase, medoids: &[usize]) -> Result<Self> {
         let n = ctx.n();
         let mut rows = memory::filled("the medoids' distance rows (k x n)", medoids.len().saturating_mul(n), 0.0)?;
         ctx.full_rows(phase, medoids, &mut rows)?;
@@ -111,26 +106,46 @@ impl Assignment {
     }
 
     /// Replace the medoid at position `pos` by `m`, given its row; reassign every object.
+    ///
+    /// Only the objects whose nearest or second-nearest medoid was at `pos` are assigned
+    /// again from all k rows (about 2n/k of them); the others compare the new distance with
+    /// what they have. Either way the result is that of assigning from scratch, ties to the
+    /// lower position included.
     pub fn replace(&mut self, pos: usize, m: usize, row: &[f64]) {
-        let n = self.n;
+        let (n, k) = (self.n, self.medoids.len());
         self.medoids[pos] = m;
-        self.rows[pos * n..(pos + 1) * n].copy_from_slice(row);
-        for j in 0..n {
-            let (mut best, mut second, mut nearest) = (f64::INFINITY, f64::INFINITY, 0);
-            for i in 0..self.medoids.len() {
-                let d = self.rows[i * n + j];
-                if d < best {
-                    second = best;
-                    best = d;
-                    nearest = i;
-                } else if d < second {
-                    second = d;
+        for (j, &d) in row.iter().enumerate().take(n) {
+            let old = self.rows[pos * n + j];
+            self.rows[pos * n + j] = d;
+            if self.nearest[j] == pos || old <= self.second[j] {
+                // `pos` gave j its nearest or second-nearest distance: assign j from scratch.
+                let (mut best, mut second, mut nearest) = (f64::INFINITY, f64::INFINITY, 0);
+                for i in 0..k {
+                    let d = self.rows[i * n + j];
+                    if d < best {
+                        second = best;
+                        best = d;
+                        nearest = i;
+                    } else if d < second {
+                        second = d;
+                    }
                 }
+                self.best[j] = best;
+                self.second[j] = second;
+                self.nearest[j] = nearest;
+            } else if d < self.best[j] || (d == self.best[j] && pos < self.nearest[j]) {
+                self.second[j] = self.best[j];
+                self.best[j] = d;
+                self.nearest[j] = pos;
+            } else if d < self.second[j] {
+                self.second[j] = d;
             }
-            self.best[j] = best;
-            self.second[j] = second;
-            self.nearest[j] = nearest;
         }
+    }
+
+    /// The medoid at position `i`'s distance to every object.
+    pub fn row(&self, i: usize) -> &[f64] {
+        &self.rows[i * self.n..(i + 1) * self.n]
     }
 
     /// Whether object `c` is a medoid.

@@ -5,9 +5,9 @@
 //! each step, or one order for the whole fit with the distance cache) and in their defaults.
 
 use super::{apply_swap, best_position, candidate_deltas};
+use super::{Method, Search, Start, Swaps};
 use crate::bandit::{best_arm, ArmMemory, Arms, BanditSettings, References};
 use crate::context::{Context, Phase};
-use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::observer::Event;
 use crate::state::{Assignment, Unit, Weight};
@@ -94,9 +94,34 @@ impl BuildArms<'_> {
 /// SWAP's k virtual arms of candidate `c`: the change of loss on reference j if c replaced the
 /// medoid at each position, split as FastPAM1 does into a part shared by every position and a
 /// part for j's nearest medoid only.
+///
+/// The per-position part is sampled minus its known total (docs/ALGORITHMS.md, "Removal
+/// loss as a control variate"): replacing medoid i costs at most its removal loss
+/// `R_i = sum_{nearest_j = i} (second_j - best_j)`, known exactly from the assignment, and the
+/// sampled term of j is `-(second_j - clamp(d, best_j, second_j))`, the part of that cost the
+/// candidate saves. Only candidates near medoid i's objects have such terms, so the n/k
+/// references that carry `R_i` no longer have to be found by sampling: at large k a batch
+/// holds a handful of them, and their spread misled the elimination.
 struct SwapArms<'s> {
     state: View<'s>,
     width: usize,
+    /// `R_i / n` per position, or `None` when k = 1 (no second medoid: nothing is known).
+    known: Option<Vec<f64>>,
+}
+
+impl<'s> SwapArms<'s> {
+    fn new(state: View<'s>, width: usize) -> Self {
+        let known = (width > 1).then(|| {
+            let mut removal = vec![0.0; width];
+            let n = state.best.len();
+            for j in 0..n {
+                let w = state.weights.map_or(1.0, |w| w[j]);
+                removal[state.nearest[j]] += w * (state.second[j] - state.best[j]);
+            }
+            removal.iter().map(|r| r / n as f64).collect()
+        });
+        SwapArms { state, width, known }
+    }
 }
 
 impl Arms for SwapArms<'_> {
@@ -105,27 +130,43 @@ impl Arms for SwapArms<'_> {
     }
 
     fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]) {
-        match self.state.weights {
-            None => self.weighted(refs, dists, sum, sum_sq, Unit),
-            Some(w) => self.weighted(refs, dists, sum, sum_sq, w),
+        match (self.state.weights, self.known.is_some()) {
+            (None, true) => self.weighted::<_, true>(refs, dists, sum, sum_sq, Unit),
+            (Some(w), true) => self.weighted::<_, true>(refs, dists, sum, sum_sq, w),
+            (None, false) => self.weighted::<_, false>(refs, dists, sum, sum_sq, Unit),
+            (Some(w), false) => self.weighted::<_, false>(refs, dists, sum, sum_sq, w),
         }
+    }
+
+    fn known_mean(&self, w: usize) -> f64 {
+        self.known.as_ref().map_or(0.0, |known| known[w])
     }
 }
 
 impl SwapArms<'_> {
-    /// The terms of `refs`, each times its reference's weight.
-    fn weighted<W: Weight>(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64], weight: W) {
+    /// The terms of `refs`, each times its reference's weight; `CONTROL`: the per-position
+    /// part less its known total.
+    fn weighted<W: Weight, const CONTROL: bool>(
+        &self,
+        refs: &[usize],
+        dists: &[f64],
+        sum: &mut [f64],
+        sum_sq: &mut [f64],
+        weight: W,
+    ) {
         let st = &self.state;
         let (mut shared, mut shared_sq) = (0.0, 0.0);
         // Branch-free: whether c takes j over is a coin flip the branch predictor loses.
         for (&j, &d) in refs.iter().zip(dists) {
-            let (best, w) = (st.best[j], weight.at(j));
+            let (best, second, w) = (st.best[j], st.second[j], weight.at(j));
             let taken = w * (d - best).min(0.0);
-            let own = w * (d.min(st.second[j]) - best).max(0.0);
+            let own =
+                if CONTROL { -w * (second - d.max(best).min(second)) } else { w * (d.min(second) - best).max(0.0) };
             shared += taken;
             shared_sq += taken * taken;
             sum[st.nearest[j]] += own;
-            sum_sq[st.nearest[j]] += own * own;
+            // The shared part adds taken^2 to every arm; j's own arm has (taken + own)^2.
+            sum_sq[st.nearest[j]] += own * (own + 2.0 * taken);
         }
         for (s, q) in sum.iter_mut().zip(sum_sq.iter_mut()) {
             *s += shared;
@@ -135,8 +176,8 @@ impl SwapArms<'_> {
 }
 
 /// BanditPAM's BUILD: `k` greedy steps, each a best-arm search over the non-medoids.
-pub(crate) fn build<D: Dissimilarity + ?Sized>(
-    ctx: &Context<'_, D>,
+pub(crate) fn build(
+    ctx: &Context<'_>,
     refs: &mut References,
     k: usize,
     settings: BanditSettings,
@@ -169,8 +210,8 @@ pub(crate) fn build<D: Dissimilarity + ?Sized>(
 
 /// BanditPAM's SWAP: find the best swap by best-arm search, verify it exactly on all n objects,
 /// apply it only if it lowers the loss, else stop. Returns `(swaps, converged)`.
-pub(crate) fn swap<D: Dissimilarity + ?Sized>(
-    ctx: &Context<'_, D>,
+pub(crate) fn swap(
+    ctx: &Context<'_>,
     refs: &mut References,
     state: &mut Assignment,
     max_iter: usize,
@@ -186,7 +227,7 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
             return Ok((iteration, true));
         }
         refs.start_step();
-        let arms = SwapArms { state: View::of(state), width: k };
+        let arms = SwapArms::new(View::of(state), k);
         let chosen = cands[best_arm(ctx, refs, Phase::Swap, &cands, &arms, settings, &mut memory)?];
         // The estimate may come from cached (f32) distances: decide on fresh exact ones.
         ctx.full_rows(Phase::Swap, &[chosen], &mut row)?;
@@ -198,9 +239,30 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
         let before = Snapshot::of(state);
         apply_swap(ctx, state, pos, chosen, &row, iteration + 1);
         memory.forget(chosen);
-        let old = SwapArms { state: before.view(state), width: k };
-        let new = SwapArms { state: View::of(state), width: k };
+        let old = SwapArms::new(before.view(state), k);
+        let new = SwapArms::new(View::of(state), k);
         memory.refresh(ctx, refs, Phase::Swap, &before.changed(state, true), &old, &new)?;
     }
     Ok((max_iter, false))
+}
+
+/// BanditPAM++: one reference order for the fit, the distance cache, kept arm estimates.
+pub(crate) const METHOD_PLUS_PLUS: Method = Method {
+    name: "banditpam++",
+    aliases: &["banditpam_pp", "banditpampp"],
+    start: Start::Build,
+    bandit_build: true,
+    samples_references: true,
+    wants_matrix: false,
+    fixed_order: true,
+    sharded: false,
+    swap: run,
+};
+
+/// BanditPAM: a new reference order every step, no cache.
+pub(crate) const METHOD: Method =
+    Method { name: "banditpam", aliases: &["banditpam_orig"], fixed_order: false, ..METHOD_PLUS_PLUS };
+
+fn run(search: &mut Search<'_, '_>) -> Result<Swaps> {
+    swap(search.ctx, &mut search.refs, &mut search.state, search.max_iter, search.tuning.swap).map(Swaps::from)
 }

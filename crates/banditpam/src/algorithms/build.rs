@@ -3,13 +3,12 @@
 use rand::Rng;
 
 use crate::context::{Context, Phase};
-use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::observer::Event;
 use crate::state::{Assignment, Unit, Weight};
 
 /// Choose `k` medoids greedily (exact, O(k n^2) evaluations); ties go to the lower index.
-pub(crate) fn build<D: Dissimilarity + ?Sized>(ctx: &Context<'_, D>, k: usize) -> Result<Assignment> {
+pub(crate) fn build(ctx: &Context<'_>, k: usize) -> Result<Assignment> {
     let n = ctx.n();
     let mut state = Assignment::for_data(ctx);
     for step in 0..k {
@@ -44,11 +43,7 @@ fn build_gain<W: Weight>(state: &Assignment, row: &[f64], first: bool, weight: W
 /// probability proportional to its dissimilarity to the nearest medoid so far (the objective's
 /// own weight; points already at distance 0 are never drawn while others remain). k n
 /// distances.
-pub(crate) fn kmedoids_plus_plus<D: Dissimilarity + ?Sized>(
-    ctx: &Context<'_, D>,
-    k: usize,
-    rng: &mut impl Rng,
-) -> Result<Assignment> {
+pub(crate) fn kmedoids_plus_plus(ctx: &Context<'_>, k: usize, rng: &mut impl Rng) -> Result<Assignment> {
     let n = ctx.n();
     let mut state = Assignment::for_data(ctx);
     let mut row = vec![0.0; n];

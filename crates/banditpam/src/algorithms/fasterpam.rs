@@ -4,8 +4,8 @@
 use rayon::prelude::*;
 
 use super::{best_position, candidate_deltas};
+use super::{Method, Search, Start, Swaps};
 use crate::context::{Context, Phase};
-use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::memory;
 use crate::observer::Event;
@@ -18,11 +18,7 @@ const ROWS_PER_TASK: usize = 8;
 
 /// Run eager swaps until a full pass over the candidates finds no improving swap, or for at
 /// most `max_passes` passes. Returns `(swaps, converged)`.
-pub(crate) fn swap<D: Dissimilarity + ?Sized>(
-    ctx: &Context<'_, D>,
-    state: &mut Assignment,
-    max_passes: usize,
-) -> Result<(usize, bool)> {
+pub(crate) fn swap(ctx: &Context<'_>, state: &mut Assignment, max_passes: usize) -> Result<(usize, bool)> {
     let n = ctx.n();
     let k = state.medoids.len();
     if k == n {
@@ -67,4 +63,21 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
         }
     }
     Ok((swaps, false))
+}
+
+/// FasterPAM: eager swaps from random medoids, on the matrix when it fits.
+pub(crate) const METHOD: Method = Method {
+    name: "fasterpam",
+    aliases: &[],
+    start: Start::Random,
+    bandit_build: false,
+    samples_references: false,
+    wants_matrix: true,
+    fixed_order: true,
+    sharded: false,
+    swap: run,
+};
+
+fn run(search: &mut Search<'_, '_>) -> Result<Swaps> {
+    swap(search.ctx, &mut search.state, search.max_iter).map(Swaps::from)
 }

@@ -13,8 +13,8 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
 use super::{best_position, candidate_deltas};
+use super::{Method, Search, Start, Swaps};
 use crate::context::{Context, Phase};
-use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::memory::Budget;
 use crate::observer::Event;
@@ -75,7 +75,7 @@ struct Batch {
 }
 
 impl Batch {
-    fn new<D: Dissimilarity + ?Sized>(ctx: &Context<'_, D>, batch: &[usize], budget: &Budget) -> Result<Self> {
+    fn new(ctx: &Context<'_>, batch: &[usize], budget: &Budget) -> Result<Self> {
         let (n, m) = (ctx.n(), batch.len());
         let mut values = budget.vec("the OneBatchPAM block (n x batch size f32)", n.saturating_mul(m), 0.0f32)?;
         // Distances go into f32 as they are; only if some do not fit is the block computed
@@ -93,12 +93,7 @@ impl Batch {
 
     /// The block of `batch` for every object into `values`, times `scale`, in parallel; returns
     /// the largest and the smallest positive distance seen.
-    fn fill<D: Dissimilarity + ?Sized>(
-        ctx: &Context<'_, D>,
-        batch: &[usize],
-        values: &mut [f32],
-        scale: f64,
-    ) -> Result<(f64, f64)> {
+    fn fill(ctx: &Context<'_>, batch: &[usize], values: &mut [f32], scale: f64) -> Result<(f64, f64)> {
         let (n, m) = (ctx.n(), batch.len());
         let cands: Vec<usize> = (0..n).collect();
         let ranges = values.par_chunks_mut(ROWS_PER_TASK * m).zip(cands.par_chunks(ROWS_PER_TASK)).map(
@@ -137,8 +132,8 @@ pub(crate) fn to_f32(block: &[f64], scale: f64, out: &mut [f32]) -> (f64, f64) {
 /// medoids found in `state` and reports it as one SWAP event (the search's own losses are
 /// estimates, and events carry exact losses). Returns the swaps applied, and whether the last
 /// pass found no improving swap.
-pub(crate) fn swap<D: Dissimilarity + ?Sized>(
-    ctx: &Context<'_, D>,
+pub(crate) fn swap(
+    ctx: &Context<'_>,
     state: &mut Assignment,
     batch_size: usize,
     seed: u64,
@@ -153,8 +148,8 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
 }
 
 /// The search on the batch: returns the medoids, the swaps applied, and convergence.
-fn search<D: Dissimilarity + ?Sized>(
-    ctx: &Context<'_, D>,
+fn search(
+    ctx: &Context<'_>,
     initial: &[usize],
     batch_size: usize,
     seed: u64,
@@ -346,4 +341,23 @@ impl BatchSearch {
     pub(crate) fn finish(self) -> (Vec<usize>, usize, bool) {
         (self.state.medoids, self.swaps, self.outcome.unwrap_or(false))
     }
+}
+
+/// OneBatchPAM: eager swaps judged on one batch, from random medoids.
+pub(crate) const METHOD: Method = Method {
+    name: "onebatch",
+    aliases: &["onebatchpam"],
+    start: Start::Random,
+    bandit_build: false,
+    samples_references: false,
+    wants_matrix: false,
+    fixed_order: true,
+    sharded: true,
+    swap: run,
+};
+
+fn run(search: &mut Search<'_, '_>) -> Result<Swaps> {
+    let tuning = search.tuning;
+    swap(search.ctx, &mut search.state, tuning.onebatch_size, search.seed, search.max_iter, &tuning.budget)
+        .map(Swaps::from)
 }

@@ -2,9 +2,9 @@
 //! exactly, until no swap lowers the true loss.
 
 use super::{banditpam, onebatch};
+use super::{Method, Search, Start, Swaps};
 use crate::bandit::{BanditSettings, References};
 use crate::context::Context;
-use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::memory::Budget;
 use crate::state::Assignment;
@@ -19,8 +19,8 @@ pub(crate) struct Batch<'b> {
 /// OneBatchPAM from `state`, then BanditPAM++ swaps with `settings` on `refs`; at most
 /// `max_iter` passes for the first and `max_iter` swaps for the second. Returns the swaps of
 /// both, and whether the bandit found no improving swap.
-pub(crate) fn swap<D: Dissimilarity + ?Sized>(
-    ctx: &Context<'_, D>,
+pub(crate) fn swap(
+    ctx: &Context<'_>,
     refs: &mut References,
     state: &mut Assignment,
     batch: Batch<'_>,
@@ -30,4 +30,23 @@ pub(crate) fn swap<D: Dissimilarity + ?Sized>(
     let (cheap, _) = onebatch::swap(ctx, state, batch.size, batch.seed, max_iter, batch.budget)?;
     let (verified, converged) = banditpam::swap(ctx, refs, state, max_iter, settings)?;
     Ok((cheap + verified, converged))
+}
+
+/// OneBatchPAM, then BanditPAM++ swaps verified exactly.
+pub(crate) const METHOD: Method = Method {
+    name: "onebatch+swap",
+    aliases: &["onebatch_swap"],
+    start: Start::Random,
+    bandit_build: false,
+    samples_references: true,
+    wants_matrix: false,
+    fixed_order: true,
+    sharded: false,
+    swap: run,
+};
+
+fn run(search: &mut Search<'_, '_>) -> Result<Swaps> {
+    let tuning = search.tuning;
+    let batch = Batch { size: tuning.onebatch_size, seed: search.seed, budget: &tuning.budget };
+    swap(search.ctx, &mut search.refs, &mut search.state, batch, search.max_iter, tuning.swap).map(Swaps::from)
 }

@@ -2,18 +2,14 @@
 //! own, O(k n^2) per step. The reference the faster algorithms are tested against.
 
 use super::steepest_descent;
+use super::{Method, Search, Start, Swaps};
 use crate::context::Context;
-use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::state::{Assignment, Unit, Weight};
 
 /// Apply the best swap until none lowers the loss or `max_iter` swaps were made.
 /// Returns `(swaps, converged)`.
-pub(crate) fn swap<D: Dissimilarity + ?Sized>(
-    ctx: &Context<'_, D>,
-    state: &mut Assignment,
-    max_iter: usize,
-) -> Result<(usize, bool)> {
+pub(crate) fn swap(ctx: &Context<'_>, state: &mut Assignment, max_iter: usize) -> Result<(usize, bool)> {
     steepest_descent(ctx, state, max_iter, best_pair)
 }
 
@@ -44,4 +40,21 @@ fn weighted_best_pair<W: Weight>(state: &Assignment, row: &[f64], weight: W) -> 
             acc
         }
     })
+}
+
+/// PAM: BUILD, then the best swap per step, each pair evaluated on its own.
+pub(crate) const METHOD: Method = Method {
+    name: "pam",
+    aliases: &[],
+    start: Start::Build,
+    bandit_build: false,
+    samples_references: false,
+    wants_matrix: true,
+    fixed_order: true,
+    sharded: false,
+    swap: run,
+};
+
+fn run(search: &mut Search<'_, '_>) -> Result<Swaps> {
+    swap(search.ctx, &mut search.state, search.max_iter).map(Swaps::from)
 }

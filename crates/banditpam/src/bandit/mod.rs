@@ -15,7 +15,6 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::context::{Context, Phase};
-use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::memory;
 
@@ -43,6 +42,14 @@ pub(crate) trait Arms: Sync {
     /// Add the terms of one candidate on `refs` (with `dists[b]` its distance to `refs[b]`) to
     /// `sum` and `sum_sq` (each `width` long, zero on entry), in reference order.
     fn accumulate(&self, refs: &[usize], dists: &[f64], sum: &mut [f64], sum_sq: &mut [f64]);
+
+    /// The part of the mean of arm `w` (of every candidate) that is known without sampling:
+    /// an arm's mean is this plus the mean of its sampled terms. A control variate: what is
+    /// known exactly need not be estimated from the few references that carry it.
+    fn known_mean(&self, w: usize) -> f64 {
+        let _ = w;
+        0.0
+    }
 }
 
 /// What the searches of a fit know of each object's arms: the sums of its terms over the prefix
@@ -98,9 +105,9 @@ impl ArmMemory {
     /// for every object, the terms of the changed references inside its prefix are taken out
     /// as `old` computes them and put back as `new` does. Each object is updated on its own,
     /// so the result does not depend on the number of threads.
-    pub fn refresh<D: Dissimilarity + ?Sized>(
+    pub fn refresh(
         &mut self,
-        ctx: &Context<'_, D>,
+        ctx: &Context<'_>,
         refs: &References,
         phase: Phase,
         changed: &[usize],
@@ -151,8 +158,8 @@ impl ArmMemory {
 }
 
 /// One step's search: where its distances come from, and what its arms are.
-struct Step<'s, 'c, D: ?Sized, A> {
-    ctx: &'s Context<'c, D>,
+struct Step<'s, 'c, A> {
+    ctx: &'s Context<'c>,
     phase: Phase,
     cands: &'s [usize],
     arms: &'s A,
@@ -161,8 +168,8 @@ struct Step<'s, 'c, D: ?Sized, A> {
 /// The position in `cands` of the candidate owning the arm with the smallest mean term (ties:
 /// lower candidate position, then lower arm), computing exactly the survivors of the
 /// elimination. Starts from what `memory` knows and leaves there what it learnt.
-pub(crate) fn best_arm<D: Dissimilarity + ?Sized>(
-    ctx: &Context<'_, D>,
+pub(crate) fn best_arm(
+    ctx: &Context<'_>,
     refs: &mut References,
     phase: Phase,
     cands: &[usize],
@@ -186,20 +193,28 @@ pub(crate) fn best_arm<D: Dissimilarity + ?Sized>(
     }
     let all: Vec<usize> = (0..cands.len()).collect();
     step.pull_to(refs, &all, first, memory)?;
-    let sigma = if first < n { estimate_sigma(memory, cands, settings.sigma_floor)? } else { Vec::new() };
+    // Each arm's spread is estimated again every round from every term read so far: at large
+    // k an arm's terms are mostly zero with rare large ones, so a spread from the first sample
+    // alone comes out far too small (often 0) and the arm's mean looks exact long before it is
+    // (docs/ALGORITHMS.md, "Running sigma"). The floor comes from the first sample's median.
+    let floor = if first < n { settings.sigma_floor * median_sigma(memory, cands)? } else { 0.0 };
 
     // Arm `i` is arm `i % width` of candidate `cands[i / width]`.
     let mut live = memory::filled("the bandit's live arms (candidates x k)", total, 0usize)?;
     live.iter_mut().enumerate().for_each(|(i, slot)| *slot = i);
-    let log_n = (n as f64).ln();
+    // The radius counts every arm of the step: n candidates carry k virtual arms each in SWAP.
+    let log_arms = (n as f64 * width as f64).ln();
+    let known: Vec<f64> = (0..width).map(|w| arms.known_mean(w)).collect();
     let bound = |memory: &ArmMemory, i: usize, side: f64| {
         let c = cands[i / width];
         let t = memory.taken[c];
-        let mean = memory.sum[c * width + i % width] / t as f64;
+        let sampled = memory.sum[c * width + i % width] / t as f64;
+        let mean = known[i % width] + sampled;
         if t >= n {
             mean
         } else {
-            mean + side * sigma[i] * ((settings.confidence + log_n) / t as f64).sqrt()
+            let spread = (memory.sum_sq[c * width + i % width] / t as f64 - sampled * sampled).max(0.0).sqrt();
+            mean + side * spread.max(floor) * ((settings.confidence + log_arms) / t as f64).sqrt()
         }
     };
     loop {
@@ -219,7 +234,8 @@ pub(crate) fn best_arm<D: Dissimilarity + ?Sized>(
     // The survivors, exactly: the rest of the references for every live candidate.
     let survivors = owners(&live, width);
     step.pull_to(refs, &survivors, n, memory)?;
-    let mean = |memory: &ArmMemory, i: usize| memory.sum[cands[i / width] * width + i % width] / n as f64;
+    let mean =
+        |memory: &ArmMemory, i: usize| known[i % width] + memory.sum[cands[i / width] * width + i % width] / n as f64;
     let best = |memory: &ArmMemory, arms: &[usize]| {
         arms.iter().fold(
             (usize::MAX, f64::INFINITY),
@@ -254,10 +270,8 @@ fn owners(arms: &[usize], width: usize) -> Vec<usize> {
     out
 }
 
-/// Sigma of every arm from the terms read so far, raised to `floor` x the median sigma: with
-/// few non-zero terms (late BUILD steps) the best arm's spread can come out far too small and
-/// the arm would be dropped.
-fn estimate_sigma(memory: &ArmMemory, cands: &[usize], floor: f64) -> Result<Vec<f64>> {
+/// The median spread of every arm's terms read so far.
+fn median_sigma(memory: &ArmMemory, cands: &[usize]) -> Result<f64> {
     let width = memory.width;
     let mut sigma = memory::filled("the bandit's arm spreads (candidates x k)", cands.len() * width, 0.0)?;
     for (a, &c) in cands.iter().enumerate() {
@@ -267,16 +281,14 @@ fn estimate_sigma(memory: &ArmMemory, cands: &[usize], floor: f64) -> Result<Vec
             sigma[a * width + w] = (memory.sum_sq[c * width + w] / t - mean * mean).max(0.0).sqrt();
         }
     }
-    let mut sorted = sigma.clone();
-    let middle = sorted.len() / 2;
-    let median = *sorted.select_nth_unstable_by(middle, f64::total_cmp).1;
-    for s in &mut sigma {
-        *s = s.max(median * floor);
+    if sigma.is_empty() {
+        return Ok(0.0);
     }
-    Ok(sigma)
+    let middle = sigma.len() / 2;
+    Ok(*sigma.select_nth_unstable_by(middle, f64::total_cmp).1)
 }
 
-impl<D: Dissimilarity + ?Sized, A: Arms> Step<'_, '_, D, A> {
+impl<A: Arms> Step<'_, '_, A> {
     /// Read every candidate at positions `listed` up to reference `target`: each one's terms
     /// of the references from where its sums stop to `target`.
     fn pull_to(&self, refs: &mut References, listed: &[usize], target: usize, memory: &mut ArmMemory) -> Result<()> {
@@ -331,7 +343,7 @@ impl<D: Dissimilarity + ?Sized, A: Arms> Step<'_, '_, D, A> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::DenseData;
+    use crate::data::{DenseData, Dissimilarity};
     use crate::metric::Metric;
     use crate::observer::Silent;
     use rand::{Rng, SeedableRng};

@@ -8,7 +8,6 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::context::{Context, Phase};
-use crate::data::Dissimilarity;
 use crate::error::Result;
 use crate::memory;
 
@@ -128,9 +127,9 @@ impl References {
     /// holds them, computed otherwise. Ranges start at a multiple of the batch size, so a
     /// candidate's cached prefix covers a range fully or not at all. What is computed for the
     /// cache is returned, for [`References::store`] once the parallel read is over.
-    pub fn read<D: Dissimilarity + ?Sized>(
+    pub fn read(
         &self,
-        ctx: &Context<'_, D>,
+        ctx: &Context<'_>,
         phase: Phase,
         cands: &[usize],
         range: Range<usize>,
@@ -190,9 +189,9 @@ impl References {
     /// `out[b] = d(c, order[positions[b]])` for ascending `positions` (whose objects are
     /// `objects`): from the cache for the positions it holds for `c`, computed otherwise. Nothing
     /// is stored.
-    pub fn read_positions<D: Dissimilarity + ?Sized>(
+    pub fn read_positions(
         &self,
-        ctx: &Context<'_, D>,
+        ctx: &Context<'_>,
         phase: Phase,
         c: usize,
         positions: &[usize],
@@ -215,9 +214,9 @@ impl References {
     }
 
     /// [`References::read`] of `range` as `range.start..split` and `split..range.end`.
-    fn read_split<D: Dissimilarity + ?Sized>(
+    fn read_split(
         &self,
-        ctx: &Context<'_, D>,
+        ctx: &Context<'_>,
         phase: Phase,
         cands: &[usize],
         range: Range<usize>,

@@ -12,7 +12,10 @@
 //! - L1, Lp and L-infinity run a direct loop, multiversioned for AVX-512 / AVX2 / NEON.
 
 mod direct;
+mod dot;
 mod product;
+
+pub(crate) use dot::Dots;
 
 pub(crate) use product::{add_to_sums, means_of_sums};
 

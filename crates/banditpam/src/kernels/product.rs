@@ -145,6 +145,16 @@ pub(super) fn row_centred<T: Scalar>(rows: Rows<'_, T>, scale: f64) -> Prepared<
     Prepared { row_stat, row_mean, scale, ..Prepared::default() }
 }
 
+/// The rows `ids`, each as the form `F` enters it into the product, one after the other.
+/// Compiled for the machine's vector extensions: an elementwise loop over every value.
+fn gather<T: Scalar, C: Scalar, F: Form>(rows: Rows<'_, T>, prepared: &Prepared<T>, ids: &[usize]) -> Vec<C> {
+    let mut dst: Vec<C> = Vec::with_capacity(ids.len() * rows.d);
+    for &i in ids {
+        F::gather(rows.row(i), i, prepared, &mut dst);
+    }
+    dst
+}
+
 /// One tile through the product, computed in `C`, finished by the form `F`.
 pub(super) fn tile<T: Scalar, C: Scalar, F: Form>(
     rows: Rows<'_, T>,
@@ -157,16 +167,9 @@ pub(super) fn tile<T: Scalar, C: Scalar, F: Form>(
     if a_len == 0 || b_len == 0 {
         return;
     }
-    let gather = |ids: &[usize]| {
-        let mut dst: Vec<C> = Vec::with_capacity(ids.len() * d);
-        for &i in ids {
-            F::gather(rows.row(i), i, prepared, &mut dst);
-        }
-        dst
-    };
-    let (a, b) = (gather(cands), gather(refs));
+    let (a, b) = (gather::<T, C, F>(rows, prepared, cands), gather::<T, C, F>(rows, prepared, refs));
     let mut dots = vec![C::ZERO; a_len * b_len];
-    C::gemm_abt(a_len, b_len, d, &a, &b, &mut dots);
+    C::dots(a_len, b_len, d, &a, &b, &mut dots);
 
     let ratio = guard_ratio::<C>();
     for (ai, &c) in cands.iter().enumerate() {

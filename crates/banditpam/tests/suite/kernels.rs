@@ -1,8 +1,6 @@
 //! The block kernels against a naive per-pair loop in f64, for every metric, f32 and f64,
 //! random shapes (odd dimensions included) and random candidate / reference lists.
 
-mod common;
-
 use banditpam::{DenseData, Dissimilarity, Metric, Scalar};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -67,7 +65,7 @@ fn f32_blocks_match_the_direct_formula() {
 #[test]
 fn f32_blocks_on_mnist_match_the_direct_formula() {
     // Real data: non-negative pixels, many near-duplicate digits (where cancellation bites).
-    let values = common::mnist_test(1000);
+    let values = crate::common::mnist_test(1000);
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     for metric in METRICS {
         let err = worst_relative_error(&values, 1000, 784, metric, &mut rng);

@@ -1,8 +1,6 @@
 //! The reference cases of docs/ALGORITHMS.md: PAM's exact answers on `data/mnist-100.csv`,
 //! reproduced by PAM and FastPAM1 (and on a prebuilt matrix), BanditPAM and BanditPAM++.
 
-mod common;
-
 use banditpam::{Algorithm, DenseData, KMedoids, MatrixPrecision, Metric};
 
 struct Case {
@@ -39,7 +37,7 @@ fn sorted(v: &[usize]) -> Vec<usize> {
 }
 
 fn check(algorithm: Algorithm, precompute: Option<MatrixPrecision>) {
-    let values = common::mnist_100();
+    let values = crate::common::mnist_100();
     for case in CASES {
         let data = DenseData::new(&values, 100, 784, case.metric).unwrap();
         let fit = KMedoids::new(case.k).algorithm(algorithm).precompute(precompute).fit(&data).unwrap();
@@ -85,7 +83,7 @@ fn fastpam1_on_a_prebuilt_matrix_reproduces_the_reference_table() {
 #[test]
 fn the_reference_losses_match_a_brute_force_sum() {
     // Independent of every algorithm: the table's loss recomputed pair by pair.
-    let values = common::mnist_100();
+    let values = crate::common::mnist_100();
     let row = |i: usize| &values[i * 784..(i + 1) * 784];
     for case in CASES {
         let total: f64 = (0..100)

@@ -2,15 +2,13 @@
 //! asymmetric matrices and strings with batches small enough that arms are really eliminated,
 //! and at the edges (identical points, tiny n, k near n, no swaps allowed).
 
-mod common;
-
 use banditpam::{
     levenshtein, Algorithm, DenseData, Dissimilarity, Error, KMedoids, MatrixPrecision, Metric, Objects, Precomputed,
 };
 
 const BANDITS: [Algorithm; 2] = [Algorithm::BanditPamPlusPlus, Algorithm::BanditPam];
 
-use common::brute_loss;
+use crate::common::brute_loss;
 
 /// The agreement contract (docs/ALGORITHMS.md, "The contract"): final medoids equal PAM's
 /// (FastPAM1 from BUILD) for at least 9 of 10 seeds in each case; BanditPAM (original, slower)
@@ -18,7 +16,7 @@ use common::brute_loss;
 #[test]
 fn bandits_match_pam_on_mnist_for_nine_seeds_in_ten() {
     for n in [1000, 3000] {
-        let values = common::mnist_test(n);
+        let values = crate::common::mnist_test(n);
         for metric in [Metric::L2, Metric::L1] {
             let data = DenseData::new(&values, n, 784, metric).unwrap();
             for k in [5, 10] {
@@ -83,7 +81,7 @@ fn relabel(labels: &[usize], theirs: &[usize], ours: &[usize]) -> Vec<usize> {
 fn bandits_match_pam_on_asymmetric_matrices() {
     let n = 300;
     for seed in [1, 2] {
-        let values = common::asymmetric_matrix(n, seed);
+        let values = crate::common::asymmetric_matrix(n, seed);
         let data = Precomputed::new(&values, n, n).unwrap();
         assert_bandits_match_pam(&data, &[3, 6], &format!("asymmetric matrix {seed}"));
     }
@@ -91,7 +89,7 @@ fn bandits_match_pam_on_asymmetric_matrices() {
 
 #[test]
 fn bandits_match_pam_on_strings_with_edit_distance() {
-    // Longer words over a larger alphabet than `common::words`, so that edit distances spread
+    // Longer words over a larger alphabet than `crate::common::words`, so that edit distances spread
     // out and PAM's answer is unique.
     use rand::{Rng, SeedableRng};
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
@@ -107,7 +105,7 @@ fn bandits_match_pam_on_strings_with_edit_distance() {
 
 #[test]
 fn bandits_match_pam_on_mnist_l2_with_small_batches() {
-    let values = common::mnist_test(400);
+    let values = crate::common::mnist_test(400);
     let data = DenseData::new(&values, 400, 784, Metric::L2).unwrap();
     assert_bandits_match_pam(&data, &[4], "MNIST 400");
 }
@@ -133,7 +131,7 @@ fn identical_points_give_zero_loss() {
 
 #[test]
 fn tiny_inputs_and_k_near_n_match_pam() {
-    let values = common::uniform(9, 2, 3);
+    let values = crate::common::uniform(9, 2, 3);
     let data = DenseData::new(&values, 9, 2, Metric::L1).unwrap();
     for k in 1..=9 {
         let pam = KMedoids::new(k).algorithm(Algorithm::Pam).fit(&data).unwrap();
@@ -155,7 +153,7 @@ fn tiny_inputs_and_k_near_n_match_pam() {
 
 #[test]
 fn losses_are_exact_with_no_swaps_and_for_k_1() {
-    let values = common::mnist_test(500);
+    let values = crate::common::mnist_test(500);
     let data = DenseData::new(&values, 500, 784, Metric::L2).unwrap();
     for algorithm in BANDITS {
         let fit = KMedoids::new(6).algorithm(algorithm).max_iter(0).fit(&data).unwrap();
@@ -177,7 +175,7 @@ fn losses_are_exact_with_no_swaps_and_for_k_1() {
 #[test]
 fn counters_report_evaluations_and_cache_hits_by_phase() {
     let n = 2000;
-    let values = common::mnist_test(n);
+    let values = crate::common::mnist_test(n);
     let data = DenseData::new(&values, n, 784, Metric::L2).unwrap();
     let n2 = (n * n) as u64;
 
@@ -215,7 +213,7 @@ fn counters_report_evaluations_and_cache_hits_by_phase() {
 
 #[test]
 fn bad_bandit_parameters_are_rejected() {
-    let values = common::uniform(20, 2, 1);
+    let values = crate::common::uniform(20, 2, 1);
     let data = DenseData::new(&values, 20, 2, Metric::L2).unwrap();
     let fit = |p: KMedoids| p.fit(&data).unwrap_err();
     for value in [-1.0, f64::NAN, f64::INFINITY] {

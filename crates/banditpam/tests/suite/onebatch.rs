@@ -1,10 +1,8 @@
 //! OneBatchPAM and the OneBatchPAM + BanditPAM++ SWAP hybrid: local optima checked exhaustively
 //! on small data, and loss against PAM's on MNIST.
 
-mod common;
-
+use crate::common::brute_loss;
 use banditpam::{Algorithm, DenseData, Dissimilarity, Error, KMedoids, MatrixPrecision, Metric, Precomputed};
-use common::brute_loss;
 
 /// The largest relative gain of any single (medoid, non-medoid) swap, by brute force.
 fn best_swap_gain<D: Dissimilarity>(data: &D, medoids: &[usize]) -> f64 {
@@ -23,7 +21,7 @@ fn best_swap_gain<D: Dissimilarity>(data: &D, medoids: &[usize]) -> f64 {
 #[test]
 fn onebatch_with_the_whole_data_as_batch_ends_at_a_local_optimum() {
     for seed in 0..6 {
-        let values = common::uniform(70, 3, seed);
+        let values = crate::common::uniform(70, 3, seed);
         let data = DenseData::new(&values, 70, 3, Metric::L2).unwrap();
         for k in [2, 4, 7] {
             let fit = KMedoids::new(k)
@@ -44,7 +42,7 @@ fn onebatch_with_the_whole_data_as_batch_ends_at_a_local_optimum() {
 #[test]
 fn the_hybrid_improves_on_its_start_and_ends_at_a_local_optimum() {
     for seed in 0..6 {
-        let values = common::asymmetric_matrix(80, seed);
+        let values = crate::common::asymmetric_matrix(80, seed);
         let data = Precomputed::new(&values, 80, 80).unwrap();
         for k in [3, 6] {
             let start = KMedoids::new(k).algorithm(Algorithm::OneBatchPam).onebatch_size(Some(20)).seed(seed);
@@ -63,7 +61,7 @@ fn the_hybrid_improves_on_its_start_and_ends_at_a_local_optimum() {
 #[test]
 fn losses_on_mnist_compare_with_pam() {
     let n = 2000;
-    let values = common::mnist_test(n);
+    let values = crate::common::mnist_test(n);
     let data = DenseData::new(&values, n, 784, Metric::L2).unwrap();
     let pam =
         KMedoids::new(10).algorithm(Algorithm::FastPam1).precompute(Some(MatrixPrecision::Single)).fit(&data).unwrap();
@@ -85,7 +83,7 @@ fn losses_on_mnist_compare_with_pam() {
 
 #[test]
 fn onebatch_parameters_and_edges() {
-    let values = common::uniform(30, 2, 9);
+    let values = crate::common::uniform(30, 2, 9);
     let data = DenseData::new(&values, 30, 2, Metric::L1).unwrap();
     let e = KMedoids::new(3).algorithm(Algorithm::OneBatchPam).onebatch_size(Some(0)).fit(&data).unwrap_err();
     assert!(matches!(e, Error::InvalidParameter { name: "onebatch_size", .. }));

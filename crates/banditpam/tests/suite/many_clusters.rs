@@ -1,10 +1,8 @@
 //! Many clusters: the bandit's cost per swap step at large k, `auto`'s rule, and large-k edge
 //! cases, against exact references.
 
-mod common;
-
+use crate::common::{brute_loss, mnist_test, uniform};
 use banditpam::{Algorithm, DenseData, Init, KMedoids, Metric, Precomputed, Workload};
-use common::{brute_loss, mnist_test, uniform};
 
 /// The rule of `auto` as documented: (n, k, matrix fits) -> method, start.
 #[test]

@@ -1,7 +1,5 @@
 //! Every bad input gets its own typed error, with a message that names the problem.
 
-mod common;
-
 use banditpam::data::flatten_rows;
 use banditpam::{levenshtein, Algorithm, DenseData, Error, Init, KMedoids, Metric, Objects, Observer, Precomputed};
 
@@ -71,7 +69,7 @@ fn bad_user_dissimilarities_fail_the_fit() {
 
 #[test]
 fn bad_k() {
-    let v = common::uniform(5, 2, 0);
+    let v = crate::common::uniform(5, 2, 0);
     let data = DenseData::new(&v, 5, 2, Metric::L2).unwrap();
     let zero = KMedoids::new(0).fit(&data).unwrap_err();
     assert!(matches!(zero, Error::InvalidParameter { name: "k", .. }));
@@ -102,7 +100,7 @@ fn bad_names_and_parameters() {
 
 #[test]
 fn bad_initial_medoids() {
-    let v = common::uniform(6, 2, 1);
+    let v = crate::common::uniform(6, 2, 1);
     let data = DenseData::new(&v, 6, 2, Metric::L2).unwrap();
     for medoids in [vec![0], vec![0, 9], vec![2, 2]] {
         let e = KMedoids::new(2).init(Init::Medoids(medoids.clone())).fit(&data).unwrap_err();
@@ -120,7 +118,7 @@ fn an_observer_can_interrupt() {
             false
         }
     }
-    let v = common::uniform(30, 2, 2);
+    let v = crate::common::uniform(30, 2, 2);
     let data = DenseData::new(&v, 30, 2, Metric::L2).unwrap();
     for algorithm in [Algorithm::Pam, Algorithm::FastPam1, Algorithm::FasterPam] {
         let e = KMedoids::new(3).algorithm(algorithm).fit_with_observer(&data, &StopNow).unwrap_err();

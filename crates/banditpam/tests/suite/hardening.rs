@@ -2,11 +2,9 @@
 //! are computed stably or refused, never turned into arbitrary medoids and an infinite loss;
 //! buffers larger than the memory budget are refused with an error naming them.
 
-mod common;
-
 use banditpam::{Algorithm, DenseData, Error, KMedoids, MatrixPrecision, Metric};
 
-const ALL: [Algorithm; 8] = Algorithm::ALL;
+const ALL: [Algorithm; Algorithm::ALL.len()] = Algorithm::ALL;
 
 /// Three points near 1, three near 5, times `scale`: the medoids are the middle ones, 1 and 4.
 fn two_groups(scale: f64) -> Vec<f64> {
@@ -76,7 +74,7 @@ fn distances_beyond_f64_are_refused() {
 
 #[test]
 fn buffers_over_the_memory_budget_are_refused_naming_them() {
-    let values = common::uniform(2000, 3, 5);
+    let values = crate::common::uniform(2000, 3, 5);
     let data = DenseData::new(&values, 2000, 3, Metric::L2).unwrap();
     let budget = Some(64 << 10);
     let e = KMedoids::new(5).algorithm(Algorithm::OneBatchPam).memory_budget(budget).fit(&data).unwrap_err();

@@ -7,8 +7,9 @@ use banditpam::{Algorithm, DenseData, Dissimilarity, Event, KMedoids, Metric, Ob
 use proptest::prelude::*;
 
 const METRICS: [Metric; 5] = [Metric::L2, Metric::L1, Metric::Cosine, Metric::LInf, Metric::Correlation];
-const ALGORITHMS: [Algorithm; 8] = [
+const ALGORITHMS: [Algorithm; 9] = [
     Algorithm::Auto,
+    Algorithm::NearSwap,
     Algorithm::Pam,
     Algorithm::FastPam1,
     Algorithm::FasterPam,

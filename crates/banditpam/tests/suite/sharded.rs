@@ -2,8 +2,6 @@
 //! same medoids for any chunking aligned on `ROW_ALIGNMENT` (and for L1 any chunking at all),
 //! whether each chunk keeps its block or computes rows again, and the same exact loss.
 
-mod common;
-
 use banditpam::sharded::{
     add_votes, column_weights, rescale, scan, DataStats, OneBatchPlan, Search, Shard, ShardRows, ROW_ALIGNMENT,
 };
@@ -114,7 +112,7 @@ fn assert_same<T: Scalar>(rows: &[T], d: usize, metric: Metric, k: usize, seed: 
 #[test]
 fn aligned_chunkings_give_the_in_memory_medoids_for_every_vector_metric() {
     let a = ROW_ALIGNMENT;
-    let rows: Vec<f64> = common::uniform(1000, 6, 11);
+    let rows: Vec<f64> = crate::common::uniform(1000, 6, 11);
     let rows32: Vec<f32> = rows.iter().map(|&v| v as f32).collect();
     let metrics = [Metric::L2, Metric::SquaredL2, Metric::L1, Metric::Cosine, Metric::Correlation, Metric::LInf];
     for (i, metric) in metrics.into_iter().enumerate() {
@@ -133,7 +131,7 @@ fn aligned_chunkings_give_the_in_memory_medoids_for_every_vector_metric() {
 #[test]
 fn any_chunking_gives_the_in_memory_medoids_for_l1() {
     // The direct kernels compute each pair on its own: chunk boundaries cannot change a bit.
-    let rows: Vec<f32> = common::uniform(700, 5, 3).iter().map(|&v| v as f32).collect();
+    let rows: Vec<f32> = crate::common::uniform(700, 5, 3).iter().map(|&v| v as f32).collect();
     for sizes in [&[1usize][..], &[3, 50, 17], &[699, 1], &[2]] {
         assert_same(&rows, 5, Metric::L1, 5, 9, sizes, false);
     }
@@ -142,10 +140,10 @@ fn any_chunking_gives_the_in_memory_medoids_for_l1() {
 
 #[test]
 fn edge_cases_k_equal_n_one_medoid_and_mnist() {
-    let rows = common::uniform(90, 3, 5);
+    let rows = crate::common::uniform(90, 3, 5);
     assert_same(&rows, 3, Metric::L2, 90, 1, &[64], true);
     assert_same(&rows, 3, Metric::L2, 1, 1, &[64], false);
-    let digits = common::mnist_test(1000);
+    let digits = crate::common::mnist_test(1000);
     assert_same(&digits, 784, Metric::L2, 10, 0, &[5 * ROW_ALIGNMENT, 3 * ROW_ALIGNMENT], true);
 }
 

@@ -1,5 +1,4 @@
 //! Shared helpers for the integration tests: bundled data and random data sets.
-#![allow(dead_code)]
 
 use std::io::Read;
 use std::path::PathBuf;

@@ -1,11 +1,9 @@
 //! FastPAM1 returns PAM's answer; FasterPAM ends where no single swap helps; both checked
 //! against brute-force computations on dense data, asymmetric matrices and strings.
 
-mod common;
-
 use banditpam::{levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, KMedoids, Metric, Objects, Precomputed};
 
-use common::brute_loss;
+use crate::common::brute_loss;
 
 /// True when no (medoid, non-medoid) swap lowers the loss by more than rounding.
 fn is_swap_optimal<D: Dissimilarity>(data: &D, medoids: &[usize]) -> bool {
@@ -40,7 +38,7 @@ fn assert_same_as_pam<D: Dissimilarity>(data: &D, k: usize, what: &str) {
 #[test]
 fn fastpam1_equals_pam_on_random_dense_data() {
     for seed in 0..4 {
-        let values = common::uniform(60, 5, seed);
+        let values = crate::common::uniform(60, 5, seed);
         for metric in [Metric::L2, Metric::L1, Metric::Cosine] {
             let data = DenseData::new(&values, 60, 5, metric).unwrap();
             for k in [1, 2, 5, 9] {
@@ -53,7 +51,7 @@ fn fastpam1_equals_pam_on_random_dense_data() {
 #[test]
 fn fastpam1_equals_pam_on_asymmetric_matrices() {
     for seed in 0..4 {
-        let values = common::asymmetric_matrix(50, seed);
+        let values = crate::common::asymmetric_matrix(50, seed);
         let data = Precomputed::new(&values, 50, 50).unwrap();
         for k in [1, 3, 7] {
             assert_same_as_pam(&data, k, &format!("asymmetric seed {seed}"));
@@ -64,7 +62,7 @@ fn fastpam1_equals_pam_on_asymmetric_matrices() {
 #[test]
 fn fastpam1_equals_pam_on_strings() {
     for seed in 0..3 {
-        let words = common::words(45, seed);
+        let words = crate::common::words(45, seed);
         let data = Objects::new(&words, levenshtein).unwrap();
         for k in [2, 4, 6] {
             assert_same_as_pam(&data, k, &format!("words seed {seed}"));
@@ -75,9 +73,9 @@ fn fastpam1_equals_pam_on_strings() {
 #[test]
 fn fasterpam_ends_at_a_swap_optimum() {
     for seed in 0..4 {
-        let values = common::uniform(50, 4, seed + 10);
+        let values = crate::common::uniform(50, 4, seed + 10);
         let dense = DenseData::new(&values, 50, 4, Metric::L2).unwrap();
-        let matrix_values = common::asymmetric_matrix(40, seed);
+        let matrix_values = crate::common::asymmetric_matrix(40, seed);
         let matrix = Precomputed::new(&matrix_values, 40, 40).unwrap();
         for k in [1, 3, 6] {
             let a = fit(&dense, k, Algorithm::FasterPam);
@@ -92,7 +90,7 @@ fn fasterpam_ends_at_a_swap_optimum() {
 #[test]
 fn fasterpam_on_mnist_is_close_to_pam() {
     // FasterPAM finds another local optimum; on real data it should be about as good.
-    let values = common::mnist_test(500);
+    let values = crate::common::mnist_test(500);
     let data = DenseData::new(&values, 500, 784, Metric::L2).unwrap();
     let pam = fit(&data, 5, Algorithm::FastPam1);
     let faster = fit(&data, 5, Algorithm::FasterPam);
@@ -101,7 +99,7 @@ fn fasterpam_on_mnist_is_close_to_pam() {
 
 #[test]
 fn k_equal_n_and_k_one_work() {
-    let values = common::uniform(12, 3, 5);
+    let values = crate::common::uniform(12, 3, 5);
     let data = DenseData::new(&values, 12, 3, Metric::L2).unwrap();
     for algorithm in [Algorithm::Pam, Algorithm::FastPam1, Algorithm::FasterPam] {
         let all = fit(&data, 12, algorithm);
@@ -129,7 +127,7 @@ fn identical_points_work() {
 
 #[test]
 fn counters_count_what_was_computed() {
-    let values = common::uniform(40, 3, 9);
+    let values = crate::common::uniform(40, 3, 9);
     let data = DenseData::new(&values, 40, 3, Metric::L1).unwrap();
     let exact = KMedoids::new(3).algorithm(Algorithm::FastPam1).precompute(None);
     let build_only = exact.clone().max_iter(0).fit(&data).unwrap();
@@ -154,7 +152,7 @@ fn counters_count_what_was_computed() {
     assert_eq!(auto.sorted_medoids(), full.sorted_medoids());
 
     // A stored matrix is read, not computed.
-    let stored = common::asymmetric_matrix(30, 1);
+    let stored = crate::common::asymmetric_matrix(30, 1);
     let matrix = Precomputed::new(&stored, 30, 30).unwrap();
     assert_eq!(KMedoids::new(2).fit(&matrix).unwrap().distance_evaluations.total(), 0);
 }

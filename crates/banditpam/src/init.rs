@@ -1,0 +1,88 @@
+//! How a search starts: the [`Init`] a caller chooses, and the start each one makes.
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::algorithms::{banditpam, build, onebatch, Search};
+use crate::context::Phase;
+use crate::error::{Error, Result};
+use crate::state::Assignment;
+
+/// Passes OneBatchPAM may make when it is the start of another method.
+const ONEBATCH_START_PASSES: usize = 100;
+
+/// How the search starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Init {
+    /// PAM's greedy BUILD (the default for PAM, FastPAM1 and the bandit methods; the bandit
+    /// methods run it as a best-arm search).
+    Build,
+    /// k distinct objects drawn with the seed (the default for FasterPAM and OneBatchPAM).
+    Random,
+    /// k-medoids++: the first medoid drawn uniformly, each next one with probability
+    /// proportional to its dissimilarity to the nearest medoid so far (k n distances).
+    KMedoidsPlusPlus,
+    /// OneBatchPAM's answer from a random start (O(n m) distances): a start close to a local
+    /// optimum, so that an exact method has few swaps left to make. `auto` starts FasterPAM so.
+    OneBatch,
+    /// These medoids.
+    Medoids(Vec<usize>),
+}
+
+impl Init {
+    /// The named initialisations, as `str::parse::<Init>` reads them.
+    pub const NAMES: [&'static str; 4] = ["build", "random", "k-medoids++", "onebatch"];
+}
+
+impl std::str::FromStr for Init {
+    type Err = Error;
+
+    /// `build`, `random`, `k-medoids++` (or `kmedoids++`), `onebatch`, or k comma-separated
+    /// indices.
+    ///
+    /// ```
+    /// use banditpam::Init;
+    /// assert_eq!("k-medoids++".parse::<Init>().unwrap(), Init::KMedoidsPlusPlus);
+    /// assert_eq!("3, 0,7".parse::<Init>().unwrap(), Init::Medoids(vec![3, 0, 7]));
+    /// assert!("heuristic".parse::<Init>().is_err());
+    /// ```
+    fn from_str(text: &str) -> Result<Self> {
+        let wanted = text.trim().to_ascii_lowercase();
+        match wanted.as_str() {
+            "build" => Ok(Init::Build),
+            "random" => Ok(Init::Random),
+            "k-medoids++" | "kmedoids++" => Ok(Init::KMedoidsPlusPlus),
+            "onebatch" => Ok(Init::OneBatch),
+            _ => wanted
+                .split(',')
+                .map(|part| part.trim().parse::<usize>())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map(Init::Medoids)
+                .map_err(|_| Error::InvalidParameter {
+                    name: "init",
+                    expected: "build, random, k-medoids++, onebatch or k comma-separated medoid indices",
+                    value: text.to_string(),
+                }),
+        }
+    }
+}
+
+/// The start `init` makes for `search` (whose state is still empty): the medoids and every
+/// object's assignment to them. `bandit_build`: BUILD runs as a best-arm search.
+pub(crate) fn start(search: &mut Search<'_, '_>, init: &Init, k: usize, bandit_build: bool) -> Result<Assignment> {
+    let (ctx, n, seed) = (search.ctx, search.ctx.n(), search.seed);
+    let random = || rand::seq::index::sample(&mut ChaCha8Rng::seed_from_u64(seed), n, k).into_vec();
+    match init {
+        Init::Build if bandit_build => banditpam::build(ctx, &mut search.refs, k, search.tuning.build),
+        Init::Build => build::build(ctx, k),
+        Init::Random => Assignment::from_medoids(ctx, Phase::Build, &random()),
+        Init::KMedoidsPlusPlus => build::kmedoids_plus_plus(ctx, k, &mut ChaCha8Rng::seed_from_u64(seed)),
+        Init::OneBatch => {
+            let mut state = Assignment::from_medoids(ctx, Phase::Build, &random())?;
+            let tuning = search.tuning;
+            onebatch::swap(ctx, &mut state, tuning.onebatch_size, seed, ONEBATCH_START_PASSES, &tuning.budget)?;
+            Ok(state)
+        }
+        Init::Medoids(medoids) => Assignment::from_medoids(ctx, Phase::Build, medoids),
+    }
+}
