@@ -1,7 +1,10 @@
-"""k-medoids clustering in Rust: BanditPAM++, BanditPAM, PAM, FastPAM1 and FasterPAM.
+"""k-medoids clustering in Rust: BanditPAM++, BanditPAM, PAM, FastPAM1, FasterPAM, OneBatchPAM
+and nearswap, with `auto` choosing among them.
 
-`KMedoids` is a scikit-learn estimator; `select_k` chooses the number of clusters;
-`banditpam_rs.metrics` scores clusterings (Silhouette, Medoid Silhouette) for any metric;
+`KMedoids` is a scikit-learn estimator; `banditpam_rs.dask.KMedoids` runs on a dask array
+(installed with dask and distributed); `select_k` chooses the number of clusters;
+`banditpam_rs.metrics` scores clusterings (Silhouette, Medoid Silhouette) for any metric, and
+`swap_gap` certifies how close medoids are to a swap-local optimum;
 `banditpam_rs.compat.KMedoids` mirrors the upstream `banditpam` package's API for a two-line
 migration.
 """
@@ -10,6 +13,7 @@ from . import compat, metrics
 from ._block import BlockMetric, block_metric
 from ._core import __version__, levenshtein
 from ._estimator import METHODS, METRICS, KMedoids
+from ._gap import SwapGap, swap_gap
 from ._selection import KSelection, select_k
 
 __all__ = [
@@ -23,5 +27,7 @@ __all__ = [
     "levenshtein",
     "metrics",
     "select_k",
+    "swap_gap",
+    "SwapGap",
     "__version__",
 ]

@@ -1,7 +1,7 @@
 """Type stubs of the compiled module (see src/lib.rs)."""
 
 from collections.abc import Callable, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -83,88 +83,46 @@ def cross_distances(
 ) -> npt.NDArray[np.float64]: ...
 def levenshtein(a: str, b: str) -> float: ...
 def check_parameters(**params: Any) -> None: ...
+def swap_gap(
+    x: Any,
+    medoids: Sequence[int],
+    *,
+    metric: Any,
+    p: float | None = None,
+    **options: Any,
+) -> tuple[float, float, float, tuple[int, int] | None, int]: ...
 
-# The chunk tasks of banditpam_rs.dask (see banditpam::sharded in the Rust reference).
-ROW_ALIGNMENT: int
+# The sharded driver and its chunk side, for banditpam_rs.dask (see banditpam::sharded in the
+# Rust reference).
 Stats = tuple[int, npt.NDArray[np.float64], float]
-Snapshot = tuple[list[int], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64], int | None, float]
 Rows = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
-def shard_stats(chunk: Rows, stats: Stats) -> Stats: ...
-def onebatch_plan(
-    n: int,
-    k: int,
-    seed: int,
-    batch_size: int | None = None,
-    initial: Sequence[int] | None = None,
-    restart: int = 0,
-) -> tuple[list[int], list[int]]: ...
-def shard_batch(
-    chunk: Rows,
-    offset: int,
-    batch: Rows,
-    stats: Stats,
-    *,
-    metric: str,
-    p: float | None = None,
-    scale: float = 1.0,
-    keep: bool = True,
-) -> tuple[npt.NDArray[np.float32] | None, npt.NDArray[np.float64], float, float]: ...
-def shard_scan(
-    chunk: Rows,
-    offset: int,
-    batch: Rows,
-    stats: Stats,
-    block: npt.NDArray[np.float32] | None,
-    n: int,
-    snapshot: Snapshot,
-    weights: npt.NDArray[np.float32],
-    start: int,
-    end: int,
-    *,
-    metric: str,
-    p: float | None = None,
-    scale: float = 1.0,
-) -> tuple[int, int, int | None, npt.NDArray[np.float32]] | None: ...
-def shard_best_swaps(
-    chunk: Rows,
-    offset: int,
-    batch: Rows,
-    stats: Stats,
-    block: npt.NDArray[np.float32] | None,
-    snapshot: Snapshot,
-    weights: npt.NDArray[np.float32],
-    count: int,
-    *,
-    metric: str,
-    p: float | None = None,
-    scale: float = 1.0,
-) -> list[tuple[float, int, int]]: ...
-def shard_rows(
-    chunk: Rows,
-    offset: int,
-    batch: Rows,
-    stats: Stats,
-    rows: Sequence[int],
-    *,
-    metric: str,
-    p: float | None = None,
-    scale: float = 1.0,
-) -> npt.NDArray[np.float32]: ...
-def shard_nearest(
-    chunk: Rows, offset: int, centers: Rows, stats: Stats, *, metric: str, p: float | None = None
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
-def onebatch_rescale(largest: float, smallest: float) -> float | None: ...
+class ChunkExecutor(Protocol):
+    def run(self, task: bytes, which: list[int], /) -> Sequence[bytes]: ...
 
-class OneBatchSearch:
-    def __init__(self, n: int, batch: Sequence[int], votes: npt.NDArray[np.float64], max_passes: int) -> None: ...
-    def add_medoid(self, medoid: int, row: npt.NDArray[np.float32]) -> None: ...
-    def weights(self) -> npt.NDArray[np.float32]: ...
-    def window(self, length: int) -> tuple[int, int] | None: ...
-    def snapshot(self) -> Snapshot: ...
-    def advance(
-        self, start: int, end: int, found: tuple[int, int, int | None, npt.NDArray[np.float32]] | None = None
-    ) -> None: ...
-    def apply_swap(self, position: int, candidate: int, row: npt.NDArray[np.float32]) -> None: ...
-    def medoids(self) -> list[int]: ...
-    def finish(self) -> tuple[list[int], int, bool]: ...
+def chunk_stats(chunk: Rows, stats: Stats) -> Stats: ...
+def run_chunk_task(
+    key: str,
+    create: bool,
+    chunk: Rows,
+    offset: int,
+    stats: Stats,
+    task: bytes,
+    *,
+    metric: str,
+    p: float | None = None,
+) -> bytes: ...
+def drop_chunk_states(fit: str) -> int: ...
+def chunk_nearest(
+    chunk: Rows,
+    offset: int,
+    centers: npt.NDArray[np.float64],
+    stats: Stats,
+    *,
+    metric: str,
+    p: float | None = None,
+) -> tuple[npt.NDArray[np.uintp], npt.NDArray[np.float64]]: ...
+def kept_block_bytes(n: int, **params: Any) -> int: ...
+def fit_sharded(
+    executor: ChunkExecutor, chunk_lens: Sequence[int], *, keep_block: bool = True, **params: Any
+) -> dict[str, Any]: ...

@@ -65,17 +65,21 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         stretches of 256 pairs); a block metric one call per block, so a vectorised function
         runs at nearly its own speed. Built-in metrics run in Rust in parallel.
     method : str, default="auto"
-        "auto": "onebatch+swap" at k <= 10 (n <= 30,000); else "fasterpam" started from
-        OneBatchPAM's medoids when the n x n matrix fits `memory_budget`; else "onebatch+swap"
-        up to n = 30,000 and "onebatch" beyond (the rule and the measurements behind it are in
-        the guide's "Choosing a method"). "banditpam++" and "banditpam" find PAM's medoids by
+        "auto": PAM's answer ("fastpam1" from BUILD on the matrix) where that is cheap (n <=
+        2,000, or n <= 5,000 at k <= 10); else "onebatch+swap" at k <= 10 (n <= 30,000); else
+        "fasterpam" started from OneBatchPAM's medoids when the n x n matrix fits
+        `memory_budget`; else "nearswap" (the rule and the measurements behind it are in the
+        guide's "Choosing a method"). "banditpam++" and "banditpam" find PAM's medoids by
         sampling; "pam" and "fastpam1" are exact (same answer, FastPAM1 much faster);
         "fasterpam" swaps eagerly and finds a local optimum, not always PAM's. "onebatch"
         (OneBatchPAM) judges swaps on one random batch of about 100 ln(n k) points: the
         fastest, with a loss close to PAM's. "onebatch+swap"
         continues from OneBatchPAM's answer with exactly verified BanditPAM++ swaps until no
-        swap lowers the true loss. The exact methods first build the n x n matrix (float64, or
-        float32 when only that fits `memory_budget`) when it fits; reported losses stay exact.
+        swap lowers the true loss. "nearswap" continues from OneBatchPAM's answer with swaps
+        screened on the points near each candidate and verified exactly, without the matrix
+        (memory O(n (k + m))): a loss close to FasterPAM's at any n. The exact methods first
+        build the n x n matrix (float64, or float32 when only that fits `memory_budget`) when
+        it fits; reported losses stay exact.
     max_iter : int, default=100
         Maximum number of swap iterations (0: return the initial medoids).
     init : {"build", "random", "k-medoids++", "onebatch"}, array-like of k ints, or None, default=None

@@ -1,16 +1,16 @@
 """k-medoids on dask arrays, chunk by chunk on a dask.distributed cluster.
 
 Installed with the extra ``pip install "banditpam-rs[dask]"``. The rows stay on the workers
-that hold them: each chunk's work (its distances to the broadcast batch, its candidates'
-swap scores, its labels) runs in the Rust core inside the worker; only the batch (a few
-thousand rows), the batch's assignment to the medoids and small reductions travel.
+that hold them. The search is the Rust core's sharded driver, run in this process: it sends
+small serialized tasks to the chunks (each runs in the core inside the worker that holds the
+chunk, which keeps what it computed between tasks) and combines their small replies. Only the
+rows the tasks compare with (a batch, medoids, candidates) and those replies travel.
 """
 
 from __future__ import annotations
 
-import bisect
-import operator
 import time
+import uuid
 from typing import Any
 
 import numpy as np
@@ -22,28 +22,24 @@ from ._estimator import _seed
 
 try:
     import dask.array as da
-    from distributed import get_client
+    from distributed import get_client, wait
 except ImportError as error:  # pragma: no cover - exercised only without the extra
     raise ImportError('banditpam_rs.dask needs dask and distributed: pip install "banditpam-rs[dask]"') from error
 
-#: The methods this estimator runs.
-METHODS: tuple[str, ...] = ("onebatch", "onebatch+swap")
+#: The methods this estimator runs ("auto" runs "nearswap").
+METHODS: tuple[str, ...] = ("auto", "nearswap", "onebatch")
 
-#: Swaps verified exactly per round of "onebatch+swap": the batch's most promising ones.
-_VERIFIED_PER_ROUND = 64
-#: A verified swap must lower the exact loss by more than this share of it.
-_VERIFIED_TOLERANCE = 1e-9
-
-#: Windows of candidate positions scored per round: the first, and the smallest after a swap.
-_FIRST_WINDOW = 4096
-_LEAST_WINDOW = 1024
+#: Tasks larger than this are scattered to the workers once rather than sent with each chunk.
+_SCATTER_BYTES = 1 << 20
+#: How often a round waiting for its chunks checks that their workers are still there.
+_WORKER_CHECK_SECONDS = 2.0
 
 
 class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
     """k-medoids on a dask array, with the data left on the cluster's workers.
 
-    For a seed it returns the medoids `banditpam_rs.KMedoids(method="onebatch")` finds on the
-    same rows in memory, whatever the chunking and the number of workers. Needs a
+    For a seed it returns the medoids `banditpam_rs.KMedoids` finds with the same method on
+    the same rows in memory, whatever the chunking and the number of workers. Needs a
     `distributed.Client` (the one `distributed.get_client()` finds).
 
     Parameters
@@ -53,33 +49,30 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
     metric : str, default="euclidean"
         A built-in vector metric: "euclidean", "sqeuclidean", "manhattan", "chebyshev",
         "minkowski" (with `p`), "cosine", "correlation".
-    method : {"onebatch", "onebatch+swap"}, default="onebatch"
-        "onebatch": OneBatchPAM, swaps judged on one random batch of about 100 ln(n k) rows,
-        broadcast to every chunk; the in-memory estimator's medoids. "onebatch+swap": then
-        rounds of exactly verified swaps: each round ranks every candidate's best swap on the
-        batch, computes the true change of loss of the 64 most promising on all rows (one pass
-        over the chunks), and applies the best if it lowers the loss; it stops when none does.
-        The loss never rises; the medoids differ from the in-memory "onebatch+swap" (whose
-        BanditPAM++ swaps sample references one small batch at a time, a round trip to the
-        cluster each), and do not depend on the chunking.
+    method : {"auto", "nearswap", "onebatch"}, default="auto"
+        "nearswap": OneBatchPAM's start, then swaps screened on the objects near each
+        candidate and verified exactly on all rows, until none lowers the loss: a loss close
+        to PAM's. "onebatch": OneBatchPAM alone, swaps judged on one random batch of about
+        100 ln(n k) rows (faster, a loss a few percent higher at large k). "auto" runs
+        "nearswap".
     max_iter : int, default=100
-        Maximum passes over the candidates (and, for "onebatch+swap", verified swaps).
-    init : "random", array-like of k ints, or None, default=None
-        The initial medoids: k distinct rows drawn from `random_state` ("random", None), or
-        their row numbers.
+        Maximum passes over the candidates.
+    init : "random", "onebatch", array-like of k ints, or None, default=None
+        The initial medoids: k distinct rows drawn from `random_state` ("random"),
+        OneBatchPAM's answer ("onebatch", nearswap's default), or their row numbers.
     n_init : int, default=1
         Run the search this many times from different seeds (derived from `random_state` as
-        in memory) and keep the lowest loss; each run draws its own batch.
+        in memory) and keep the lowest loss.
     p : float or None, default=None
         The Minkowski exponent when ``metric="minkowski"``.
     random_state : int, numpy.random.Generator, RandomState or None, default=None
-        Seeds the batch and the initial medoids, as in `banditpam_rs.KMedoids`.
+        Seeds the batch, the samples and the initial medoids, as in `banditpam_rs.KMedoids`.
     keep_block : bool or None, default=None
-        Keep each chunk's block of distances to the batch (rows x batch size float32) on its
-        worker for the search (True), or compute rows again when they are scored (False,
-        about as much work again per pass, no memory). None: keep it when the blocks take at
-        most a third of the workers' memory limits (dask starts spilling a worker's data to disk
-        at 60% of its limit).
+        Keep each chunk's block of distances to OneBatchPAM's batch (rows x batch size
+        float32) on its worker for the search (True), or compute rows again when they are
+        scored (False, about as much work again per pass, no memory). None: keep it when the
+        blocks take at most a third of the workers' memory limits (dask starts spilling a
+        worker's data to disk at 60% of its limit).
 
     Attributes
     ----------
@@ -91,11 +84,12 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         Position of each row's nearest medoid, computed when asked for.
     inertia_ : float
         Sum over rows of the distance to the nearest medoid.
+    build_loss_ : float
+        The loss of the initial medoids.
     n_iter_ : int
         Swaps applied.
     converged_ : bool
-        True if the search stopped because no swap improved the batch loss (for
-        "onebatch+swap": no verified swap lowered the loss).
+        True if the search stopped because no swap lowered the loss.
     method_ : str
         The method that ran.
     n_features_in_ : int
@@ -103,10 +97,10 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
     block_kept_ : bool
         Whether the chunks kept their blocks (see `keep_block`).
     n_rounds_ : int
-        Rounds of tasks the search sent to the chunks (one window, or one verified swap, each).
+        Rounds of tasks the driver sent to the chunks.
     fit_seconds_ : dict
-        Wall time by step: "data" (chunks loaded, statistics), "block" (the batch's
-        distances), "search", "verify" (onebatch+swap), "loss", "total".
+        Wall time by step: "data" (chunks loaded, statistics), "build" (the initial
+        medoids), "swap", "other", "total".
 
     Examples
     --------
@@ -117,8 +111,8 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
     ...     X = da.random.RandomState(0).normal(size=(10_000, 4), chunks=2_500)
     ...     model = KMedoids(n_clusters=3, random_state=0).fit(X)
     ...     labels = model.labels_.compute()
-    >>> model.medoid_indices_.shape, labels.shape
-    ((3,), (10000,))
+    >>> model.medoid_indices_.shape, labels.shape, model.method_
+    ((3,), (10000,), 'nearswap')
     """
 
     def __init__(
@@ -126,7 +120,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         n_clusters: int = 8,
         *,
         metric: str = "euclidean",
-        method: str = "onebatch",
+        method: str = "auto",
         max_iter: int = 100,
         init: Any = None,
         n_init: int = 1,
@@ -144,16 +138,28 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.keep_block = keep_block
 
-    def _check_parameters(self) -> None:
+    def _parameters(self) -> dict[str, Any]:
+        """The fit parameters, checked, as the core reads them."""
         if not isinstance(self.metric, str) or _core.metric_kind(self.metric, self.p) != "dense":
             raise ValueError(f"the dask estimator takes a built-in vector metric, got {self.metric!r}")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {list(METHODS)} for dask arrays, got {self.method!r}")
-        _core.check_parameters(n_clusters=self.n_clusters, max_iter=self.max_iter, init=self.init, n_init=self.n_init)
-        if isinstance(self.init, str) and self.init != "random":
-            raise ValueError(f'init must be "random", None or k row numbers for dask arrays, got {self.init!r}')
+        if isinstance(self.init, str) and self.init not in ("random", "onebatch"):
+            raise ValueError(
+                f'init must be "random", "onebatch", None or k row numbers for dask arrays, got {self.init!r}'
+            )
         if self.keep_block not in (None, True, False):
             raise TypeError(f"keep_block must be None, True or False, got {self.keep_block!r}")
+        params = {
+            "n_clusters": self.n_clusters,
+            "method": self.method,
+            "max_iter": self.max_iter,
+            "init": self.init,
+            "n_init": self.n_init,
+            "seed": _seed(self.random_state),
+        }
+        _core.check_parameters(**params)
+        return params
 
     def fit(self, X: Any, y: Any = None) -> KMedoids:
         """Find the medoids of X.
@@ -169,187 +175,49 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         -------
         self : KMedoids
         """
-        self._check_parameters()
-        seed = _seed(self.random_state)
+        params = self._parameters()
         began = time.perf_counter()
-        self._seconds = {"data": 0.0, "block": 0.0, "search": 0.0, "verify": 0.0, "loss": 0.0}
-        self._rounds = 0
-        X = _aligned(_check_array(X))
+        X = _check_array(X)
         n, d = X.shape
         client = _client()
         metric = {"metric": self.metric, "p": self.p}
         chunks = client.compute(list(X.to_delayed().ravel()))
         offsets = [0, *np.cumsum(X.chunks[0]).tolist()]
+        executor = None
         try:
             # The kernels' statistics of the whole data, folded chunk by chunk in row order.
             stats = (0, np.zeros(d), 0.0)
             for chunk in chunks:
-                stats = client.submit(_core.shard_stats, chunk, stats, pure=False)
+                stats = client.submit(_core.chunk_stats, chunk, stats, pure=False)
             stats = stats.result()
-            self._seconds["data"] = time.perf_counter() - began
-            given = None if self.init is None or isinstance(self.init, str) else np.asarray(self.init).tolist()
-            best = None
-            for restart in range(self.n_init):
-                batch_ids, initial = _core.onebatch_plan(n, self.n_clusters, seed, initial=given, restart=restart)
-                batch = client.scatter(_rows_of(client, chunks, offsets, batch_ids), broadcast=True)
-                keep = self.keep_block
-                if keep is None:
-                    keep = n * len(batch_ids) * 4 <= _memory_limit(client) // 3
-                found = self._search(client, chunks, offsets, batch, stats, n, batch_ids, initial, keep, metric)
-                medoids, swaps, converged = found
-                clock = time.perf_counter()
-                centers = _rows_of(client, chunks, offsets, medoids)
-                losses = [
-                    client.submit(_chunk_loss, chunk, offset, centers, stats, metric, pure=False)
-                    for chunk, offset in zip(chunks, offsets)
-                ]
-                inertia = float(sum(client.gather(losses)))
-                self._seconds["loss"] += time.perf_counter() - clock
-                # The lowest loss, the first on ties, as the in-memory fit keeps.
-                if best is None or inertia < best[0]:
-                    best = (inertia, medoids, centers, swaps, converged, keep)
-            inertia, medoids, centers, swaps, converged, keep = best
+            wait(chunks)
+            data_seconds = time.perf_counter() - began
+            keep = self.keep_block
+            if keep is None:
+                keep = _core.kept_block_bytes(n, **params) <= _memory_limit(client) // 3
+            executor = _ChunkExecutor(client, chunks, offsets, stats, metric)
+            found = _core.fit_sharded(executor, list(X.chunks[0]), keep_block=bool(keep), **params)
+            centers = _rows_of(client, chunks, offsets, found["medoids"])
         finally:
+            if executor is not None:
+                executor.close()
             for chunk in chunks:
                 chunk.release()
-        self.medoid_indices_ = np.asarray(medoids, dtype=np.intp)
+        self.medoid_indices_ = np.asarray(found["medoids"], dtype=np.intp)
         self.cluster_centers_ = centers
-        self.inertia_ = inertia
-        self.n_iter_ = swaps
-        self.converged_ = converged
-        self.method_ = self.method
+        self.inertia_ = found["loss"]
+        self.build_loss_ = found["build_loss"]
+        self.n_iter_ = found["swaps"]
+        self.converged_ = found["converged"]
+        self.method_ = found["method"]
         self.n_features_in_ = d
         self.block_kept_ = bool(keep)
-        self.n_rounds_ = self._rounds
-        self.fit_seconds_ = {**self._seconds, "total": time.perf_counter() - began}
+        self.n_rounds_ = executor.rounds
+        self.fit_seconds_ = {"data": data_seconds, **found["seconds"], "total": time.perf_counter() - began}
         self.labels_ = X.map_blocks(
             _labels_block, centers, stats, metric, offsets, dtype=np.intp, drop_axis=1, chunks=(X.chunks[0],)
         )
         return self
-
-    def _search(self, client, chunks, offsets, batch, stats, n, batch_ids, initial, keep, metric):
-        """OneBatchPAM's search: the chunks score windows of candidates, the driver applies
-        the first improving swap. Returns ``(medoids, swaps, converged)``."""
-        clock = time.perf_counter()
-        passes = []
-        for chunk, offset in zip(chunks, offsets):
-            passes.append(client.submit(_core.shard_batch, chunk, offset, batch, stats, keep=keep, **metric))
-        summaries = client.gather([client.submit(operator.itemgetter(1, 2, 3), f) for f in passes])
-        largest = max(s[1] for s in summaries)
-        smallest = min(s[2] for s in summaries)
-        scale = _core.onebatch_rescale(largest, smallest) or 1.0
-        if scale != 1.0:  # distances beyond float32: every block again, scaled
-            passes = [
-                client.submit(_core.shard_batch, chunk, offset, batch, stats, keep=keep, scale=scale, **metric)
-                for chunk, offset in zip(chunks, offsets)
-            ]
-            summaries = client.gather([client.submit(operator.itemgetter(1, 2, 3), f) for f in passes])
-        votes = np.sum([s[0] for s in summaries], axis=0)
-        blocks = [client.submit(operator.itemgetter(0), f) for f in passes] if keep else [None] * len(chunks)
-        del passes
-        search = _core.OneBatchSearch(n, list(batch_ids), votes, self.max_iter)
-        for medoid in initial:
-            i = bisect.bisect_right(offsets, medoid) - 1
-            row = client.submit(
-                _block_row, chunks[i], offsets[i], batch, stats, blocks[i], medoid - offsets[i], scale, metric
-            )
-            search.add_medoid(medoid, row.result())
-        weights = client.scatter(search.weights(), broadcast=True)
-        self._seconds["block"] += time.perf_counter() - clock
-        clock = time.perf_counter()
-        length = _FIRST_WINDOW
-        while (window := search.window(length)) is not None:
-            start, end = window
-            snapshot = search.snapshot()
-            tasks = [
-                client.submit(
-                    _core.shard_scan,
-                    chunks[i],
-                    offsets[i],
-                    batch,
-                    stats,
-                    blocks[i],
-                    n,
-                    snapshot,
-                    weights,
-                    start,
-                    end,
-                    scale=scale,
-                    **metric,
-                    pure=False,
-                )
-                for i in _chunks_holding(offsets, n, start, end)
-            ]
-            events = [e for e in client.gather(tasks) if e is not None]
-            first = min(events, key=operator.itemgetter(0)) if events else None
-            search.advance(start, end, first)
-            self._rounds += 1
-            # Windows follow the spacing of the swaps: wide when they are rare, narrow when not.
-            length = max(_LEAST_WINDOW, 2 * (first[0] - start + 1)) if first else min(n, 4 * length)
-        self._seconds["search"] += time.perf_counter() - clock
-        if self.method == "onebatch+swap":
-            clock = time.perf_counter()
-            verified, converged = self._verified_swaps(
-                client, chunks, offsets, batch, stats, blocks, scale, metric, search
-            )
-            self._seconds["verify"] += time.perf_counter() - clock
-            medoids, swaps, _ = search.finish()
-            return medoids, swaps + verified, converged
-        return search.finish()
-
-    def _verified_swaps(self, client, chunks, offsets, batch, stats, blocks, scale, metric, search):
-        """Rounds of exactly verified swaps after the batch search: returns ``(swaps,
-        converged)``; `search` follows every swap, so the ranking stays on the batch."""
-        weights = client.scatter(search.weights(), broadcast=True)
-        swaps = 0
-        while swaps < self.max_iter:
-            snapshot = search.snapshot()
-            ranked = client.gather(
-                [
-                    client.submit(
-                        _core.shard_best_swaps,
-                        chunk,
-                        offset,
-                        batch,
-                        stats,
-                        block,
-                        snapshot,
-                        weights,
-                        _VERIFIED_PER_ROUND,
-                        scale=scale,
-                        **metric,
-                        pure=False,
-                    )
-                    for chunk, offset, block in zip(chunks, offsets, blocks)
-                ]
-            )
-            best = sorted((s for part in ranked for s in part), key=lambda s: (s[0], s[1]))[:_VERIFIED_PER_ROUND]
-            if not best:
-                return swaps, True
-            candidates = [c for _, c, _ in best]
-            medoids = search.medoids()
-            medoid_rows = _rows_of(client, chunks, offsets, medoids)
-            candidate_rows = _rows_of(client, chunks, offsets, candidates)
-            parts = client.gather(
-                [
-                    client.submit(_swap_changes, chunk, medoid_rows, candidate_rows, metric, pure=False)
-                    for chunk in chunks
-                ]
-            )
-            loss = sum(part[1] for part in parts)
-            changes = np.sum([part[0] for part in parts], axis=0)
-            t, position = np.unravel_index(np.argmin(changes), changes.shape)
-            if not changes[t, position] < -_VERIFIED_TOLERANCE * loss:
-                return swaps, True
-            candidate = candidates[t]
-            i = bisect.bisect_right(offsets, candidate) - 1
-            row = client.submit(
-                _block_row, chunks[i], offsets[i], batch, stats, blocks[i], candidate - offsets[i], scale, metric
-            )
-            search.apply_swap(int(position), candidate, row.result())
-            swaps += 1
-            self._rounds += 1
-        return swaps, False
 
     def transform(self, X: Any) -> Any:
         """Distances from each row of X to each medoid, chunk by chunk on the workers.
@@ -436,31 +304,10 @@ def _check_array(X: Any, n_features: int | None = None) -> Any:
     return X
 
 
-def _aligned(X: Any) -> Any:
-    """X with its row chunks starting at multiples of the core's alignment, so that every
-    distance has the bits of the in-memory fit (the product kernels' rounding depends on the
-    block shape). Moves at most that many rows per chunk boundary."""
-    align = _core.ROW_ALIGNMENT
-    ends = np.cumsum(X.chunks[0])
-    bounds = sorted({0, int(ends[-1])} | {int(e) // align * align for e in ends[:-1]})
-    sizes = tuple(b - a for a, b in zip(bounds, bounds[1:]) if b > a)
-    return X if sizes == X.chunks[0] else X.rechunk({0: sizes})
-
-
 def _memory_limit(client) -> int:
     """The sum of the workers' memory limits (0 for a worker without one counts as none)."""
     workers = client.scheduler_info().get("workers", {}).values()
     return int(sum(w.get("memory_limit") or 0 for w in workers))
-
-
-def _chunks_holding(offsets: list[int], n: int, start: int, end: int) -> list[int]:
-    """The chunks holding candidates of positions [start, end) (candidate position % n)."""
-    first, last = start % n, (end - 1) % n
-    spans = [(first, last)] if end - start <= n - first else [(first, n - 1), (0, last)]
-    found: set[int] = set()
-    for a, b in spans:
-        found.update(range(bisect.bisect_right(offsets, a) - 1, bisect.bisect_right(offsets, b)))
-    return sorted(i for i in found if i < len(offsets) - 1)
 
 
 def _rows_of(client, chunks, offsets, rows) -> np.ndarray:
@@ -480,41 +327,64 @@ def _take(chunk: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(chunk[rows])
 
 
-def _block_row(chunk, offset, batch, stats, block, row, scale, metric) -> np.ndarray:
-    """One row of a chunk's block: from the kept block, or computed as the block computes it."""
-    if block is not None:
-        return np.ascontiguousarray(block[row])
-    return _core.shard_rows(chunk, offset, batch, stats, [row], scale=scale, **metric)[0]
+class _ChunkExecutor:
+    """Runs the core driver's serialized tasks on the chunks, each on the worker that holds
+    it; a chunk's state between tasks stays in that worker's process (see
+    `_core.run_chunk_task`)."""
 
+    def __init__(self, client, chunks, offsets, stats, metric) -> None:
+        self.client, self.chunks, self.offsets, self.stats, self.metric = client, chunks, offsets, stats, metric
+        self.token = uuid.uuid4().hex
+        holders = client.who_has(chunks)
+        # Each chunk's tasks run on one worker holding it: its state lives there.
+        self.holders = [min(holders.get(chunk.key, ()), default=None) for chunk in chunks]
+        self.started: set[int] = set()
+        self.rounds = 0
 
-def _swap_changes(chunk, medoid_rows, candidate_rows, metric) -> tuple[np.ndarray, float]:
-    """A chunk's share of the exact change of loss of swapping each candidate into each
-    medoid position (candidates x positions), and of the current loss."""
-    to_medoids = _core.cross_distances(chunk, medoid_rows, metric["metric"], metric["p"], None)
-    to_candidates = _core.cross_distances(chunk, candidate_rows, metric["metric"], metric["p"], None)
-    k = to_medoids.shape[1]
-    nearest = np.argmin(to_medoids, axis=1)
-    best = to_medoids[np.arange(len(chunk)), nearest]
-    others = to_medoids.copy()
-    others[np.arange(len(chunk)), nearest] = np.inf
-    second = others.min(axis=1) if k > 1 else np.full(len(chunk), np.inf)
-    # A row keeps its nearest medoid or moves to the candidate, unless its nearest medoid is
-    # the one removed: then it moves to the candidate or to its second nearest.
-    kept = np.minimum(to_candidates, best[:, None])
-    changes = np.repeat((kept - best[:, None]).sum(axis=0)[:, None], k, axis=1)
-    moved = np.minimum(to_candidates, second[:, None]) - kept
-    for position in range(k):
-        changes[:, position] += moved[nearest == position].sum(axis=0)
-    return changes, float(best.sum())
+    def run(self, task: bytes, which: list[int]) -> list[bytes]:
+        self.rounds += 1
+        sent = self.client.scatter(task, broadcast=True) if len(task) > _SCATTER_BYTES else task
+        futures = [
+            self.client.submit(
+                _core.run_chunk_task,
+                f"{self.token}/{i}",
+                i not in self.started,
+                self.chunks[i],
+                self.offsets[i],
+                self.stats,
+                sent,
+                **self.metric,
+                pure=False,
+                workers=self.holders[i],
+                allow_other_workers=False,
+            )
+            for i in which
+        ]
+        self.started.update(which)
+        # A task pinned to a worker that is gone would wait for ever: check now and then.
+        while True:
+            try:
+                wait(futures, timeout=_WORKER_CHECK_SECONDS)
+                break
+            except TimeoutError:
+                alive = set(self.client.scheduler_info()["workers"])
+                gone = sorted({self.holders[i] for i in which} - alive - {None})
+                if gone:
+                    self.client.cancel(futures)
+                    raise RuntimeError(
+                        f"the workers {gone} holding chunks of the data left the cluster during the fit: fit again"
+                    ) from None
+        return self.client.gather(futures)
 
-
-def _chunk_loss(chunk, offset, centers, stats, metric) -> float:
-    return float(_core.shard_nearest(chunk, offset, centers, stats, **metric)[1].sum())
+    def close(self) -> None:
+        """Drop the chunks' states from the workers."""
+        self.client.run(_core.drop_chunk_states, self.token, on_error="ignore")
 
 
 def _labels_block(chunk, centers, stats, metric, offsets, block_info=None) -> np.ndarray:
     index = block_info[0]["chunk-location"][0]
-    labels, _ = _core.shard_nearest(np.ascontiguousarray(chunk), offsets[index], centers, stats, **metric)
+    centers = np.ascontiguousarray(centers, dtype=np.float64)
+    labels, _ = _core.chunk_nearest(np.ascontiguousarray(chunk), offsets[index], centers, stats, **metric)
     return labels.astype(np.intp)
 
 

@@ -70,6 +70,9 @@ impl Observer for Watch {
             Event::SwapStep { iteration, loss, distance_evaluations, .. } => {
                 format!("[banditpam_rs] SWAP {iteration}: loss {loss:.6}, {distance_evaluations} distances\n")
             }
+            Event::ScanProgress { done, total, distance_evaluations } => {
+                format!("[banditpam_rs] swap gap: {done}/{total} candidates, {distance_evaluations} distances\n")
+            }
             _ => return,
         };
         let _ = self.messages.send(Message::Progress(text));
@@ -553,6 +556,36 @@ fn medoid_silhouette_samples<'py>(
     Ok(PyArray1::from_vec(py, samples))
 }
 
+/// The best single swap for `medoids`, scored exactly (see `banditpam_rs.swap_gap`); `options`
+/// are `n_threads`, `memory_budget` and `verbose`. Returns `(gap, loss, delta, swap,
+/// distance_evaluations)`, `swap` None or `(position, object)`.
+#[pyfunction]
+#[pyo3(signature = (x, medoids, *, metric, p=None, **options))]
+#[allow(clippy::type_complexity)]
+fn swap_gap(
+    py: Python<'_>,
+    x: &Bound<'_, PyAny>,
+    medoids: Vec<i64>,
+    metric: &Bound<'_, PyAny>,
+    p: Option<&Bound<'_, PyAny>>,
+    options: Option<&Bound<'_, PyDict>>,
+) -> PyResult<(f64, f64, f64, Option<(usize, usize)>, u64)> {
+    let metric = MetricArg::new(metric, p)?;
+    let (mut threads, mut budget, mut verbose) = (None, None, false);
+    for (key, value) in options.into_iter().flat_map(|d| d.iter()) {
+        match key.extract::<String>()?.as_str() {
+            "n_threads" => threads = optional("n_threads", &value, count)?,
+            "memory_budget" => budget = optional("memory_budget", &value, count)?,
+            "verbose" => verbose = flag("verbose", &value)?,
+            other => return Err(PyTypeError::new_err(format!("unknown option {other:?}"))),
+        }
+    }
+    let medoids = positions("medoid_indices", &medoids)?;
+    let found =
+        with_data(py, x, &metric, verbose, &|data, watch| banditpam::swap_gap(data, &medoids, threads, budget, watch))?;
+    Ok((found.gap, found.loss, found.delta, found.swap, found.distance_evaluations))
+}
+
 /// Fit every k of `ks` and score each (see `banditpam_rs.select_k`). Returns `(best_k,
 /// scores, fits)`, `scores` a list of `(k, score)` and `fits` the FitResults, in `ks` order.
 #[pyfunction]
@@ -671,6 +704,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(silhouette_samples, m)?)?;
     m.add_function(wrap_pyfunction!(medoid_silhouette_samples, m)?)?;
     m.add_function(wrap_pyfunction!(select_k, m)?)?;
+    m.add_function(wrap_pyfunction!(swap_gap, m)?)?;
     m.add_class::<FitResult>()?;
     m.add("FIT_PARAMETERS", PARAMETERS.iter().map(|(python, _, _)| *python).collect::<Vec<_>>())?;
     m.add("METHODS", Algorithm::ALL.map(Algorithm::name).to_vec())?;

@@ -1,14 +1,20 @@
-//! The chunk tasks of `banditpam_rs.dask`: thin wrappers of `banditpam::sharded`, one per step
-//! of a distributed OneBatchPAM, on numpy arrays (so Dask can ship their arguments and
-//! results between processes). The search itself is a class held by the driver.
+//! What `banditpam_rs.dask` calls: the sharded driver of `banditpam::sharded`, run here with a
+//! Python executor that sends its serialized tasks to the workers, and the chunk side that runs
+//! them next to each chunk. A chunk's state between tasks stays in the worker process that
+//! holds the chunk, in a table keyed by the fit and the chunk.
 
-use banditpam::sharded::{self, DataStats, Found, OneBatchPlan, Search, Shard, ShardRows, Snapshot};
-use banditpam::{Metric, MetricName, Scalar};
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{LazyLock, Mutex, MutexGuard};
+
+use banditpam::sharded::{self, ChunkExecutor, ChunkState, DataStats, DenseChunk, Options, Targets};
+use banditpam::{Error, Metric, MetricName, Scalar};
 use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::to_py_err;
+use crate::{builder, to_py_err};
 
 /// The whole data set's statistics as they travel: `(rows, column_sums, largest_abs)`.
 type StatsTuple<'py> = (usize, PyReadonlyArray1<'py, f64>, f64);
@@ -29,28 +35,19 @@ fn contiguous<T>(slice: Result<&[T], numpy::NotContiguousError>) -> PyResult<&[T
     slice.map_err(|_| PyValueError::new_err("arrays must be C-contiguous"))
 }
 
-/// Runs `$body` with `$x` (and every array of `$other`) read as 2-D float32 or float64
-/// arrays of one dtype, `$T` bound to that dtype.
+/// Runs `$body` with `$x` read as a 2-D float32 or float64 array, `$T` bound to its dtype.
 macro_rules! with_rows {
-    ($x:expr, [$($other:ident),*], |$rows:ident, $T:ident| $body:expr) => {{
+    ($x:expr, |$rows:ident, $T:ident| $body:expr) => {{
         if let Ok(a) = $x.cast::<numpy::PyArray2<f32>>() {
             type $T = f32;
             let $rows: PyReadonlyArray2<'_, f32> = a.readonly();
-            $(let $other: PyReadonlyArray2<'_, f32> = $other
-                .cast::<numpy::PyArray2<f32>>()
-                .map_err(|_| PyTypeError::new_err("every array must have X's dtype"))?
-                .readonly();)*
             $body
         } else if let Ok(a) = $x.cast::<numpy::PyArray2<f64>>() {
             type $T = f64;
             let $rows: PyReadonlyArray2<'_, f64> = a.readonly();
-            $(let $other: PyReadonlyArray2<'_, f64> = $other
-                .cast::<numpy::PyArray2<f64>>()
-                .map_err(|_| PyTypeError::new_err("every array must have X's dtype"))?
-                .readonly();)*
             $body
         } else {
-            Err(PyTypeError::new_err("X must be a 2-D float32 or float64 array"))
+            Err(PyTypeError::new_err("a chunk must be a 2-D float32 or float64 array"))
         }
     }};
 }
@@ -58,356 +55,201 @@ macro_rules! with_rows {
 /// Fold a chunk into the running statistics; chunks must come in row order. Raises ValueError
 /// naming the row (in the whole data set) of a NaN or infinite value.
 #[pyfunction]
-fn shard_stats<'py>(
+fn chunk_stats<'py>(
     py: Python<'py>,
     chunk: &Bound<'py, PyAny>,
     stats: StatsTuple<'py>,
 ) -> PyResult<(usize, Bound<'py, PyArray1<f64>>, f64)> {
     let mut folded = stats_of(&stats)?;
-    with_rows!(chunk, [], |rows, T| {
+    with_rows!(chunk, |rows, T| {
         let values: &[T] = contiguous(rows.as_slice())?;
-        py.detach(|| folded.fold(values)).map_err(to_py_err)?;
-        Ok::<(), PyErr>(())
+        py.detach(|| folded.fold(values)).map_err(to_py_err)
     })?;
     Ok((folded.rows, PyArray1::from_vec(py, folded.column_sums), folded.largest_abs))
 }
 
-/// `(batch, initial)`: the batch members and the initial medoids for `n`, `k` and `seed`
-/// (`initial`: the caller's medoids, checked against `n`), for search `restart` of `n_init`.
-#[pyfunction]
-#[pyo3(signature = (n, k, seed, batch_size=None, initial=None, restart=0))]
-fn onebatch_plan(
-    n: usize,
-    k: usize,
-    seed: u64,
-    batch_size: Option<usize>,
-    initial: Option<Vec<usize>>,
-    restart: usize,
-) -> PyResult<(Vec<usize>, Vec<usize>)> {
-    let seed = sharded::restart_seed(seed, restart);
-    let mut plan = OneBatchPlan::new(n, k, batch_size, seed).map_err(to_py_err)?;
-    if let Some(medoids) = initial {
-        plan = plan.with_initial(medoids).map_err(to_py_err)?;
-    }
-    Ok((plan.batch, plan.initial))
+/// The states of the chunks this process holds, by `"<fit>/<chunk>"`.
+static STATES: LazyLock<Mutex<HashMap<String, ChunkState>>> = LazyLock::new(Default::default);
+
+fn states() -> MutexGuard<'static, HashMap<String, ChunkState>> {
+    // A panic while the table was held cannot leave a state half-written: states are moved
+    // out of the table while a task runs.
+    STATES.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn shard<'py, T: Scalar + numpy::Element>(
-    rows: &PyReadonlyArray2<'py, T>,
+fn chunk<'a, T: Scalar + numpy::Element>(
+    rows: &'a PyReadonlyArray2<'_, T>,
     offset: usize,
-    targets: &PyReadonlyArray2<'py, T>,
     metric: Metric,
-    stats: &StatsTuple<'py>,
-) -> PyResult<Shard<T>> {
+    stats: &StatsTuple<'_>,
+) -> PyResult<DenseChunk<'a, T>> {
     let d = rows.shape()[1];
-    if targets.shape()[1] != d {
-        return Err(PyValueError::new_err(format!("X has {d} features, the targets {}", targets.shape()[1])));
-    }
-    let (values, target_values) = (contiguous(rows.as_slice())?, contiguous(targets.as_slice())?);
-    Shard::new(values, offset, target_values, d, metric, &stats_of(stats)?).map_err(to_py_err)
+    DenseChunk::new(contiguous(rows.as_slice())?, offset, d, metric, &stats_of(stats)?).map_err(to_py_err)
 }
 
-/// Where a chunk task reads block rows: the kept `block`, else `computed`, the chunk's shard
-/// (built by the caller only when there is no block), computing rows again times `scale`.
-fn source<'a, T: Scalar>(
-    block: &'a Option<PyReadonlyArray2<'_, f32>>,
-    computed: Option<&'a Shard<T>>,
-    offset: usize,
-    scale: f64,
-) -> PyResult<ShardRows<'a, T>> {
-    match (block, computed) {
-        (Some(block), _) => Ok(ShardRows::Stored { block: contiguous(block.as_slice())?, offset }),
-        (None, Some(shard)) => Ok(ShardRows::Computed(shard, scale)),
-        (None, None) => Err(PyValueError::new_err("a chunk task needs its kept block or its rows")),
-    }
-}
-
-/// A chunk's block against the batch rows: `(block or None, votes, largest, smallest)`;
-/// `keep` False gives the votes and the range without the block.
+/// Run a serialized task of the sharded driver on a chunk (rows `offset..` of the whole data
+/// set) with the chunk's state `key`; returns the serialized reply. `create` starts a new
+/// state (the chunk's first task in a fit); otherwise a missing state is a RuntimeError: the
+/// worker restarted or the task ran elsewhere, and the fit must start again.
 #[pyfunction]
-#[pyo3(signature = (chunk, offset, batch, stats, *, metric, p=None, scale=1.0, keep=true))]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
-fn shard_batch<'py>(
-    py: Python<'py>,
-    chunk: &Bound<'py, PyAny>,
-    offset: usize,
-    batch: &Bound<'py, PyAny>,
-    stats: StatsTuple<'py>,
-    metric: &str,
-    p: Option<f64>,
-    scale: f64,
-    keep: bool,
-) -> PyResult<(Option<Bound<'py, PyAny>>, Bound<'py, PyArray1<f64>>, f64, f64)> {
-    let metric = dense_metric(metric, p)?;
-    with_rows!(chunk, [batch], |rows, T| {
-        let shard: Shard<T> = shard(&rows, offset, &batch, metric, &stats)?;
-        let m = batch.shape()[0];
-        if keep {
-            let (block, largest, smallest) = py.detach(|| shard.batch_block(scale)).map_err(to_py_err)?;
-            let mut votes = vec![0.0; m];
-            sharded::add_votes(&block, &mut votes);
-            let block = PyArray1::from_vec(py, block).reshape([shard.len(), m])?.into_any();
-            Ok((Some(block), PyArray1::from_vec(py, votes), largest, smallest))
-        } else {
-            let (votes, largest, smallest) = py.detach(|| shard.batch_votes(scale)).map_err(to_py_err)?;
-            Ok((None, PyArray1::from_vec(py, votes), largest, smallest))
-        }
-    })
-}
-
-/// The first event of the window `[start, end)` among a chunk's candidates:
-/// `(position, candidate, medoid position or None, block row)`, or None. `block` is the
-/// chunk's kept block, or None to compute the rows again from `chunk` and `batch`.
-#[pyfunction]
-#[pyo3(signature = (chunk, offset, batch, stats, block, n, snapshot, weights, start, end, *, metric, p=None, scale=1.0))]
-#[allow(clippy::too_many_arguments, clippy::type_complexity)]
-fn shard_scan<'py>(
-    py: Python<'py>,
-    chunk: &Bound<'py, PyAny>,
-    offset: usize,
-    batch: &Bound<'py, PyAny>,
-    stats: StatsTuple<'py>,
-    block: Option<PyReadonlyArray2<'py, f32>>,
-    n: usize,
-    snapshot: SnapshotTuple<'py>,
-    weights: PyReadonlyArray1<'py, f32>,
-    start: usize,
-    end: usize,
-    metric: &str,
-    p: Option<f64>,
-    scale: f64,
-) -> PyResult<Option<(usize, usize, Option<usize>, Bound<'py, PyArray1<f32>>)>> {
-    let metric = dense_metric(metric, p)?;
-    let snapshot = snapshot_of(snapshot)?;
-    let weights = contiguous(weights.as_slice())?;
-    if end < start || end - start > n {
-        return Err(PyValueError::new_err(format!("a window of at most n = {n} positions, got [{start}, {end})")));
-    }
-    let found = with_rows!(chunk, [batch], |rows, T| {
-        let computed: Option<Shard<T>> =
-            if block.is_none() { Some(shard(&rows, offset, &batch, metric, &stats)?) } else { None };
-        let rows = source(&block, computed.as_ref(), offset, scale)?;
-        py.detach(|| sharded::scan(rows, n, &snapshot, weights, start..end)).map_err(to_py_err)
-    })?;
-    Ok(found.map(|(f, row)| (f.position, f.candidate, f.swap, PyArray1::from_vec(py, row))))
-}
-
-/// The `count` swaps of a chunk's candidates that lower the batch loss most:
-/// `[(change, candidate, medoid position)]`, ascending.
-#[pyfunction]
-#[pyo3(signature = (chunk, offset, batch, stats, block, snapshot, weights, count, *, metric, p=None, scale=1.0))]
+#[pyo3(signature = (key, create, chunk, offset, stats, task, *, metric, p=None))]
 #[allow(clippy::too_many_arguments)]
-fn shard_best_swaps<'py>(
+fn run_chunk_task<'py>(
     py: Python<'py>,
+    key: &str,
+    create: bool,
     chunk: &Bound<'py, PyAny>,
     offset: usize,
-    batch: &Bound<'py, PyAny>,
     stats: StatsTuple<'py>,
-    block: Option<PyReadonlyArray2<'py, f32>>,
-    snapshot: SnapshotTuple<'py>,
-    weights: PyReadonlyArray1<'py, f32>,
-    count: usize,
+    task: &[u8],
     metric: &str,
     p: Option<f64>,
-    scale: f64,
-) -> PyResult<Vec<(f64, usize, usize)>> {
+) -> PyResult<Bound<'py, PyBytes>> {
     let metric = dense_metric(metric, p)?;
-    let snapshot = snapshot_of(snapshot)?;
-    let weights = contiguous(weights.as_slice())?;
-    with_rows!(chunk, [batch], |rows, T| {
-        let computed: Option<Shard<T>> =
-            if block.is_none() { Some(shard(&rows, offset, &batch, metric, &stats)?) } else { None };
-        let rows = source(&block, computed.as_ref(), offset, scale)?;
-        py.detach(|| sharded::best_swaps(rows, &snapshot, weights, count)).map_err(to_py_err)
-    })
+    let mut state = if create {
+        ChunkState::default()
+    } else {
+        states().remove(key).ok_or_else(|| {
+            PyRuntimeError::new_err(format!(
+                "the state of chunk {key} is gone from this worker (it restarted, or the task ran on \
+                 another worker): fit again"
+            ))
+        })?
+    };
+    let reply = with_rows!(chunk, |rows, T| {
+        let chunk: DenseChunk<'_, T> = self::chunk(&rows, offset, metric, &stats)?;
+        let ran = py.detach(|| catch_unwind(AssertUnwindSafe(|| sharded::run_task(&chunk, &mut state, task))));
+        ran.map_err(|_| PyRuntimeError::new_err("internal error in banditpam_rs: please report it"))?.map_err(to_py_err)
+    });
+    states().insert(key.to_string(), state);
+    Ok(PyBytes::new(py, &reply?))
 }
 
-/// The block rows of a chunk's rows `rows` (local numbers), as `shard_batch` computes them.
+/// Drop this process's chunk states of the fit `fit` (keys `"<fit>/..."`); returns how many.
 #[pyfunction]
-#[pyo3(signature = (chunk, offset, batch, stats, rows, *, metric, p=None, scale=1.0))]
-#[allow(clippy::too_many_arguments)]
-fn shard_rows<'py>(
-    py: Python<'py>,
-    chunk: &Bound<'py, PyAny>,
-    offset: usize,
-    batch: &Bound<'py, PyAny>,
-    stats: StatsTuple<'py>,
-    rows: Vec<usize>,
-    metric: &str,
-    p: Option<f64>,
-    scale: f64,
-) -> PyResult<Bound<'py, PyAny>> {
-    let metric = dense_metric(metric, p)?;
-    let m = batch.cast::<numpy::PyUntypedArray>().map(|b| b.shape()[0]).unwrap_or(0);
-    let values = with_rows!(chunk, [batch], |x, T| {
-        let shard: Shard<T> = shard(&x, offset, &batch, metric, &stats)?;
-        py.detach(|| shard.batch_rows(&rows, scale)).map_err(to_py_err)
-    })?;
-    Ok(PyArray1::from_vec(py, values).reshape([rows.len(), m])?.into_any())
+fn drop_chunk_states(fit: &str) -> usize {
+    let prefix = format!("{fit}/");
+    let mut table = states();
+    let before = table.len();
+    table.retain(|key, _| !key.starts_with(&prefix));
+    before - table.len()
 }
 
-/// For each row of a chunk, the position of its nearest center and the distance:
-/// `(labels, distances)`.
+/// `(labels, distances)`: each row's nearest of `centers` (its position, the lower on ties)
+/// and the distance to it, by the kernel of the fit.
 #[pyfunction]
 #[pyo3(signature = (chunk, offset, centers, stats, *, metric, p=None))]
-fn shard_nearest<'py>(
+#[allow(clippy::type_complexity)]
+fn chunk_nearest<'py>(
     py: Python<'py>,
     chunk: &Bound<'py, PyAny>,
     offset: usize,
-    centers: &Bound<'py, PyAny>,
+    centers: PyReadonlyArray2<'py, f64>,
     stats: StatsTuple<'py>,
     metric: &str,
     p: Option<f64>,
-) -> PyResult<LabelsAndDistances<'py>> {
+) -> PyResult<(Bound<'py, PyArray1<usize>>, Bound<'py, PyArray1<f64>>)> {
     let metric = dense_metric(metric, p)?;
-    let (labels, distances) = with_rows!(chunk, [centers], |rows, T| {
-        let shard: Shard<T> = shard(&rows, offset, &centers, metric, &stats)?;
-        py.detach(|| shard.nearest()).map_err(to_py_err)
+    let targets = Targets { ids: (0..centers.shape()[0]).collect(), values: contiguous(centers.as_slice())?.to_vec() };
+    let (labels, distances) = with_rows!(chunk, |rows, T| {
+        let chunk: DenseChunk<'_, T> = self::chunk(&rows, offset, metric, &stats)?;
+        py.detach(|| chunk.nearest(&targets)).map_err(to_py_err)
     })?;
-    let labels: Vec<i64> = labels.into_iter().map(|l| l as i64).collect();
     Ok((PyArray1::from_vec(py, labels), PyArray1::from_vec(py, distances)))
 }
 
-/// Per row, the nearest center's position and the distance.
-type LabelsAndDistances<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
-
-/// The scale to compute every block again with, or None when the distances fit float32.
+/// The bytes the chunks' kept OneBatchPAM blocks take together for `n` rows and the fit
+/// parameters (the keyword arguments of `fit`).
 #[pyfunction]
-fn onebatch_rescale(largest: f64, smallest: f64) -> Option<f64> {
-    sharded::rescale(largest, smallest)
+#[pyo3(signature = (n, **params))]
+fn kept_block_bytes(n: usize, params: Option<&Bound<'_, PyDict>>) -> PyResult<usize> {
+    let params = builder(params)?.check().map_err(to_py_err)?;
+    Ok(sharded::kept_block_bytes(&params, n))
 }
 
-/// A snapshot as it travels: `(medoids, nearest, best, second, last_swap, threshold)`.
-type SnapshotTuple<'py> = (
-    Vec<usize>,
-    PyReadonlyArray1<'py, i64>,
-    PyReadonlyArray1<'py, f64>,
-    PyReadonlyArray1<'py, f64>,
-    Option<usize>,
-    f64,
-);
-
-fn snapshot_of(s: SnapshotTuple<'_>) -> PyResult<Snapshot> {
-    let nearest = contiguous(s.1.as_slice())?.iter().map(|&p| usize::try_from(p).unwrap_or(usize::MAX)).collect();
-    let (best, second) = (contiguous(s.2.as_slice())?.to_vec(), contiguous(s.3.as_slice())?.to_vec());
-    Snapshot::from_parts(s.0, nearest, best, second, s.4, s.5).map_err(to_py_err)
+/// The chunks as a Python executor sees them: `executor.run(task: bytes, which: list[int])`
+/// returns the chunks' replies (bytes) in order.
+struct PythonChunks<'py> {
+    executor: Bound<'py, PyAny>,
+    lens: Vec<usize>,
+    /// The first exception the executor raised: re-raised instead of the core error.
+    raised: Option<PyErr>,
 }
 
-/// OneBatchPAM's swap search, held by the driver; the chunks score its windows.
-#[pyclass(module = "banditpam_rs._core")]
-pub(crate) struct OneBatchSearch {
-    search: Option<Search>,
-}
-
-impl OneBatchSearch {
-    fn search(&mut self) -> PyResult<&mut Search> {
-        self.search.as_mut().ok_or_else(|| PyValueError::new_err("the search has finished"))
-    }
-}
-
-#[pymethods]
-impl OneBatchSearch {
-    /// The search over `n` candidates with the batch `batch`, the batch columns' weights from
-    /// the chunks' summed `votes`, and at most `max_passes` passes.
-    #[new]
-    fn new(n: usize, batch: Vec<usize>, votes: PyReadonlyArray1<'_, f64>, max_passes: usize) -> PyResult<Self> {
-        if votes.len() != batch.len() {
-            return Err(PyValueError::new_err("one vote per batch member is needed"));
+impl PythonChunks<'_> {
+    fn call(&self, task: &[u8], which: &[usize]) -> PyResult<Vec<Vec<u8>>> {
+        let py = self.executor.py();
+        py.check_signals()?;
+        let replies = self.executor.call_method1("run", (PyBytes::new(py, task), PyList::new(py, which)?))?;
+        let mut out = Vec::with_capacity(which.len());
+        for reply in replies.try_iter()? {
+            let reply = reply?;
+            let bytes =
+                reply.cast::<PyBytes>().map_err(|_| PyTypeError::new_err("an executor's reply must be bytes"))?;
+            out.push(bytes.as_bytes().to_vec());
         }
-        let weights = sharded::column_weights(contiguous(votes.as_slice())?);
-        let plan = OneBatchPlan { n, batch, initial: Vec::new() };
-        Ok(OneBatchSearch { search: Some(Search::new(&plan, weights, max_passes)) })
-    }
-
-    /// Add an initial medoid with its block row.
-    fn add_medoid(&mut self, medoid: usize, row: PyReadonlyArray1<'_, f32>) -> PyResult<()> {
-        let row = contiguous(row.as_slice())?.to_vec();
-        self.search()?.add_medoid(medoid, &row).map_err(to_py_err)
-    }
-
-    /// The batch columns' weights (float32).
-    fn weights<'py>(&mut self, py: Python<'py>) -> PyResult<Bound<'py, PyArray1<f32>>> {
-        Ok(PyArray1::from_vec(py, self.search()?.weights().to_vec()))
-    }
-
-    /// The next window `(start, end)` of at most `length` positions, or None once ended.
-    fn window(&mut self, length: usize) -> PyResult<Option<(usize, usize)>> {
-        Ok(self.search()?.window(length).map(|w| (w.start, w.end)))
-    }
-
-    /// `(medoids, nearest, best, second, last_swap, threshold)` for the chunks.
-    #[allow(clippy::type_complexity)]
-    fn snapshot<'py>(
-        &mut self,
-        py: Python<'py>,
-    ) -> PyResult<(
-        Vec<usize>,
-        Bound<'py, PyArray1<i64>>,
-        Bound<'py, PyArray1<f64>>,
-        Bound<'py, PyArray1<f64>>,
-        Option<usize>,
-        f64,
-    )> {
-        let snapshot = self.search()?.snapshot();
-        let (medoids, nearest, best, second) = snapshot.parts();
-        let nearest: Vec<i64> = nearest.iter().map(|&p| p as i64).collect();
-        Ok((
-            medoids.to_vec(),
-            PyArray1::from_vec(py, nearest),
-            PyArray1::from_slice(py, best),
-            PyArray1::from_slice(py, second),
-            snapshot.last_swap,
-            snapshot.threshold,
-        ))
-    }
-
-    /// Apply the window's first event over all chunks, as `shard_scan` returned it (or None).
-    #[pyo3(signature = (start, end, found=None))]
-    fn advance(
-        &mut self,
-        start: usize,
-        end: usize,
-        found: Option<(usize, usize, Option<usize>, PyReadonlyArray1<'_, f32>)>,
-    ) -> PyResult<()> {
-        let found = match found {
-            Some((position, candidate, swap, row)) => {
-                Some((Found { position, candidate, swap }, contiguous(row.as_slice())?.to_vec()))
-            }
-            None => None,
-        };
-        self.search()?.advance(start..end, found).map_err(to_py_err)
-    }
-
-    /// Swap `candidate` into medoid position `position` (a swap verified on all rows), with
-    /// its block row.
-    fn apply_swap(&mut self, position: usize, candidate: usize, row: PyReadonlyArray1<'_, f32>) -> PyResult<()> {
-        let row = contiguous(row.as_slice())?.to_vec();
-        self.search()?.apply_swap(position, candidate, &row).map_err(to_py_err)
-    }
-
-    /// The medoids so far.
-    fn medoids(&mut self) -> PyResult<Vec<usize>> {
-        Ok(self.search()?.medoids().to_vec())
-    }
-
-    /// `(medoids, swaps, converged)`; the search cannot be used after.
-    fn finish(&mut self) -> PyResult<(Vec<usize>, usize, bool)> {
-        let search = self.search.take().ok_or_else(|| PyValueError::new_err("the search has finished"))?;
-        Ok(search.finish())
+        Ok(out)
     }
 }
 
-/// Adds the chunk tasks and the search class to the module.
+impl ChunkExecutor for PythonChunks<'_> {
+    fn chunk_lens(&self) -> Vec<usize> {
+        self.lens.clone()
+    }
+
+    fn run(&mut self, task: &[u8], which: &[usize]) -> banditpam::Result<Vec<Vec<u8>>> {
+        self.call(task, which).map_err(|error| {
+            let message = error.to_string();
+            self.raised.get_or_insert(error);
+            Error::Sharded(message)
+        })
+    }
+}
+
+/// Fit on chunks of `chunk_lens` rows that `executor` runs tasks on (see `PythonChunks`), with
+/// the keyword arguments of `fit`; `keep_block` keeps OneBatchPAM's block next to each chunk.
+/// Returns a dict: "method", "medoids", "loss", "build_medoids", "build_loss", "swaps",
+/// "converged", "seconds" (a dict "build", "swap", "other").
+#[pyfunction]
+#[pyo3(signature = (executor, chunk_lens, *, keep_block=true, **params))]
+fn fit_sharded<'py>(
+    py: Python<'py>,
+    executor: Bound<'py, PyAny>,
+    chunk_lens: Vec<usize>,
+    keep_block: bool,
+    params: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let params = builder(params)?.check().map_err(to_py_err)?;
+    let mut chunks = PythonChunks { executor, lens: chunk_lens, raised: None };
+    let found = catch_unwind(AssertUnwindSafe(|| sharded::fit(&params, &mut chunks, Options { keep_block })))
+        .map_err(|_| PyRuntimeError::new_err("internal error in banditpam_rs: please report it"))?;
+    let found = match (found, chunks.raised.take()) {
+        (Ok(found), _) => found,
+        (Err(_), Some(raised)) => return Err(raised),
+        (Err(error), None) => return Err(to_py_err(error)),
+    };
+    let out = PyDict::new(py);
+    out.set_item("method", found.algorithm.name())?;
+    out.set_item("medoids", found.medoids)?;
+    out.set_item("loss", found.loss)?;
+    out.set_item("build_medoids", found.build_medoids)?;
+    out.set_item("build_loss", found.build_loss)?;
+    out.set_item("swaps", found.swaps)?;
+    out.set_item("converged", found.converged)?;
+    let seconds = PyDict::new(py);
+    seconds.set_item("build", found.seconds.build)?;
+    seconds.set_item("swap", found.seconds.swap)?;
+    seconds.set_item("other", found.seconds.other)?;
+    out.set_item("seconds", seconds)?;
+    Ok(out)
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add_function(wrap_pyfunction!(shard_stats, m)?)?;
-    m.add_function(wrap_pyfunction!(onebatch_plan, m)?)?;
-    m.add_function(wrap_pyfunction!(shard_batch, m)?)?;
-    m.add_function(wrap_pyfunction!(shard_scan, m)?)?;
-    m.add_function(wrap_pyfunction!(shard_nearest, m)?)?;
-    m.add_function(wrap_pyfunction!(shard_rows, m)?)?;
-    m.add_function(wrap_pyfunction!(shard_best_swaps, m)?)?;
-    m.add_function(wrap_pyfunction!(onebatch_rescale, m)?)?;
-    m.add_class::<OneBatchSearch>()?;
-    m.add("ROW_ALIGNMENT", sharded::ROW_ALIGNMENT)?;
+    m.add_function(wrap_pyfunction!(chunk_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(run_chunk_task, m)?)?;
+    m.add_function(wrap_pyfunction!(drop_chunk_states, m)?)?;
+    m.add_function(wrap_pyfunction!(chunk_nearest, m)?)?;
+    m.add_function(wrap_pyfunction!(kept_block_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(fit_sharded, m)?)?;
     Ok(())
 }

@@ -1,8 +1,10 @@
-"""The chunk tasks banditpam_rs.dask runs on the workers (`_core.shard_*`, `OneBatchSearch`),
-called directly on numpy chunks in this process: together they give the in-memory fit's
-medoids, and each rejects bad input with a clear error."""
+"""The sharded driver (`_core.fit_sharded`) and the chunk side (`_core.run_chunk_task`), run in
+this process by an executor like the Dask estimator's: together they give the in-memory fit's
+medoids for any chunking, and each rejects bad input with a clear error."""
 
 from __future__ import annotations
+
+import uuid
 
 import numpy as np
 import pytest
@@ -11,145 +13,135 @@ import banditpam_rs
 from banditpam_rs import _core
 
 
-def chunked(X: np.ndarray, sizes: list[int]) -> list[tuple[int, np.ndarray]]:
-    out, start = [], 0
-    for size in sizes:
-        out.append((start, np.ascontiguousarray(X[start : start + size])))
-        start += size
-    assert start == len(X)
-    return out
+class LocalExecutor:
+    """Runs the driver's tasks on numpy chunks in this process, as the Dask executor does on
+    the workers: a state per chunk, created by the chunk's first task."""
+
+    def __init__(self, X: np.ndarray, sizes: list[int], metric: str, p: float | None = None) -> None:
+        assert sum(sizes) == len(X)
+        self.offsets = [0, *np.cumsum(sizes).tolist()]
+        self.chunks = [np.ascontiguousarray(X[a:b]) for a, b in zip(self.offsets, self.offsets[1:])]
+        self.stats = (0, np.zeros(X.shape[1]), 0.0)
+        for chunk in self.chunks:
+            self.stats = _core.chunk_stats(chunk, self.stats)
+        self.metric = {"metric": metric, "p": p}
+        self.token = uuid.uuid4().hex
+        self.started: set[int] = set()
+        self.rounds = 0
+
+    def run(self, task: bytes, which: list[int]) -> list[bytes]:
+        self.rounds += 1
+        replies = []
+        for i in which:
+            key = f"{self.token}/{i}"
+            replies.append(
+                _core.run_chunk_task(
+                    key, i not in self.started, self.chunks[i], self.offsets[i], self.stats, task, **self.metric
+                )
+            )
+            self.started.add(i)
+        return replies
+
+    def fit(self, **params) -> dict:
+        try:
+            return _core.fit_sharded(self, [len(c) for c in self.chunks], **params)
+        finally:
+            _core.drop_chunk_states(self.token)
 
 
-def onebatch_by_chunks(X: np.ndarray, k: int, seed: int, sizes: list[int], metric: str, keep: bool) -> list[int]:
-    """OneBatchPAM driven chunk by chunk, as the Dask estimator drives it."""
-    chunks = chunked(X, sizes)
-    n = len(X)
-    stats = (0, np.zeros(X.shape[1]), 0.0)
-    for _, chunk in chunks:
-        stats = _core.shard_stats(chunk, stats)
-    batch_ids, initial = _core.onebatch_plan(n, k, seed)
-    batch = np.ascontiguousarray(X[batch_ids])
-    passes = [_core.shard_batch(chunk, offset, batch, stats, metric=metric, keep=keep) for offset, chunk in chunks]
-    assert _core.onebatch_rescale(max(p[2] for p in passes), min(p[3] for p in passes)) is None
-    search = _core.OneBatchSearch(n, batch_ids, np.sum([p[1] for p in passes], axis=0), 100)
-    blocks = [p[0] for p in passes]
-
-    def holder(row: int) -> int:
-        return max(i for i, (offset, _) in enumerate(chunks) if offset <= row)
-
-    for medoid in initial:
-        i = holder(medoid)
-        offset, chunk = chunks[i]
-        rows = _core.shard_rows(chunk, offset, batch, stats, [medoid - offset], metric=metric)
-        if keep:
-            np.testing.assert_array_equal(rows[0], blocks[i][medoid - offset])
-        search.add_medoid(medoid, rows[0])
-    weights = search.weights()
-    while (window := search.window(300)) is not None:
-        snapshot = search.snapshot()
-        events = [
-            _core.shard_scan(chunk, offset, batch, stats, block, n, snapshot, weights, *window, metric=metric)
-            for (offset, chunk), block in zip(chunks, blocks)
-        ]
-        events = [e for e in events if e is not None]
-        search.advance(*window, min(events, key=lambda e: e[0]) if events else None)
-    medoids, _, _ = search.finish()
-    return medoids
+def blobs(n: int, d: int, seed: int, dtype=np.float64) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=5.0, size=(6, d))
+    return (centres[rng.integers(0, 6, n)] + rng.normal(size=(n, d))).astype(dtype)
 
 
 @pytest.mark.parametrize(
-    ("metric", "dtype", "sizes", "keep"),
+    ("method", "metric", "sizes", "keep_block"),
     [
-        ("euclidean", np.float32, [640, 64, 496], True),
-        ("cosine", np.float64, [1200], False),
-        ("manhattan", np.float32, [7, 1000, 193], False),  # unaligned: direct kernels do not care
-        ("correlation", np.float64, [128, 1072], True),
+        ("nearswap", "euclidean", [400, 400, 400], True),
+        ("nearswap", "manhattan", [1, 700, 3, 496], False),
+        ("onebatch", "cosine", [1200], True),
+        ("onebatch", "chebyshev", [599, 1, 600], False),
+        ("nearswap", "correlation", [100] * 12, True),
     ],
 )
-def test_the_chunk_tasks_give_the_in_memory_medoids(metric, dtype, sizes, keep):
-    X = np.random.default_rng(3).normal(size=(1200, 5)).astype(dtype)
-    medoids = onebatch_by_chunks(X, 6, 11, sizes, metric, keep)
-    reference = banditpam_rs.KMedoids(n_clusters=6, method="onebatch", metric=metric, random_state=11).fit(X)
-    assert medoids == reference.medoid_indices_.tolist()
-    # shard_nearest gives the labels and the loss of those medoids.
-    stats = _core.shard_stats(X, (0, np.zeros(5), 0.0))
-    labels, distances = _core.shard_nearest(X, 0, X[medoids], stats, metric=metric)
-    np.testing.assert_array_equal(labels, reference.labels_)
-    assert distances.sum() == pytest.approx(reference.inertia_, rel=1e-9)
+def test_sharded_fit_gives_the_in_memory_medoids(method, metric, sizes, keep_block):
+    X = blobs(1200, 5, seed=len(sizes), dtype=np.float32)
+    executor = LocalExecutor(X, sizes, metric)
+    found = executor.fit(n_clusters=7, method=method, seed=3, keep_block=keep_block)
+    reference = banditpam_rs.KMedoids(7, method=method, metric=metric, random_state=3).fit(X)
+    assert found["method"] == method and executor.rounds > 0
+    np.testing.assert_array_equal(found["medoids"], reference.medoid_indices_)
+    assert (found["swaps"], found["converged"]) == (reference.n_iter_, reference.converged_)
+    assert found["loss"] == pytest.approx(reference.inertia_, rel=1e-9)
+    assert found["build_loss"] >= found["loss"]
+    # chunk_nearest gives the labels and the loss of those medoids, chunk by chunk.
+    centers = X[found["medoids"]].astype(np.float64)
+    parts = [
+        _core.chunk_nearest(c, o, centers, executor.stats, metric=metric)
+        for c, o in zip(executor.chunks, executor.offsets)
+    ]
+    np.testing.assert_array_equal(np.concatenate([p[0] for p in parts]), reference.labels_)
+    assert sum(p[1].sum() for p in parts) == pytest.approx(reference.inertia_, rel=1e-9)
 
 
-def test_best_swaps_rank_the_batch_estimates():
-    X = np.random.default_rng(4).normal(size=(700, 3))
-    stats = _core.shard_stats(X, (0, np.zeros(3), 0.0))
-    batch_ids, initial = _core.onebatch_plan(700, 4, 0, batch_size=200)
-    batch = X[batch_ids]
-    block, votes, _, _ = _core.shard_batch(X, 0, batch, stats, metric="euclidean")
-    search = _core.OneBatchSearch(700, batch_ids, votes, 100)
-    for m in initial:
-        search.add_medoid(m, block[m])
-    snapshot, weights = search.snapshot(), search.weights()
-    ranked = _core.shard_best_swaps(X, 0, batch, stats, block, snapshot, weights, 5, metric="euclidean")
-    assert len(ranked) == 5 and [r[0] for r in ranked] == sorted(r[0] for r in ranked)
-    # Brute force on the weighted batch: the best swap's change of the batch loss.
-    w = weights.astype(np.float64)
-    rows = (block * weights).astype(np.float64)
-    loss = rows[initial].min(axis=0).sum()
-    best = min(
-        (rows[[c if i == p else m for i, m in enumerate(initial)]].min(axis=0).sum() - loss, c, p)
-        for c in range(700)
-        if c not in initial
-        for p in range(4)
-    )
-    assert ranked[0][1:] == best[1:] and ranked[0][0] == pytest.approx(best[0], rel=1e-9, abs=1e-9)
-    assert w.shape == (200,)
-    # The same ranking with rows computed again.
-    again = _core.shard_best_swaps(X, 0, batch, stats, None, snapshot, weights, 5, metric="euclidean")
-    assert again == ranked
+def test_states_are_kept_per_fit_and_dropped():
+    X = blobs(300, 3, seed=1)
+    executor = LocalExecutor(X, [150, 150], "euclidean")
+    found = _core.fit_sharded(executor, [150, 150], n_clusters=3, method="nearswap", seed=0)
+    assert len(found["medoids"]) == 3
+    assert _core.drop_chunk_states(executor.token) == 2
+    assert _core.drop_chunk_states(executor.token) == 0
 
 
-def test_bad_chunks_and_calls_are_clear_errors():
-    X = np.ones((10, 2))
-    stats = _core.shard_stats(X, (0, np.zeros(2), 0.0))
+def test_bad_tasks_and_chunks_are_clear_errors():
+    X = blobs(100, 2, seed=2)
+    stats = _core.chunk_stats(X, (0, np.zeros(2), 0.0))
     bad = X.copy()
-    bad[3, 1] = np.nan
-    with pytest.raises(ValueError, match="row 13, column 1 is not finite"):
-        _core.shard_stats(bad, stats)
-    with pytest.raises(TypeError, match="dtype"):
-        _core.shard_batch(X, 0, X[:2].astype(np.float32), stats, metric="euclidean")
+    bad[7, 1] = np.inf
+    with pytest.raises(ValueError, match="row 107"):
+        _core.chunk_stats(bad, stats)  # the second chunk: rows numbered in the whole data
+    with pytest.raises(ValueError, match="decode"):
+        _core.run_chunk_task("t/0", True, X, 0, stats, b"\xff\xff\xff", metric="euclidean")
+    with pytest.raises(RuntimeError, match="state of chunk"):
+        _core.run_chunk_task("never-started/0", False, X, 0, stats, b"", metric="euclidean")
     with pytest.raises(ValueError, match="not a metric on vectors"):
-        _core.shard_batch(X, 0, X[:2], stats, metric="precomputed")
-    with pytest.raises(ValueError, match="n_clusters=11 must be at most the number of samples"):
-        _core.onebatch_plan(10, 11, 0)
-    with pytest.raises(ValueError, match="one vote per batch member"):
-        _core.OneBatchSearch(10, [0, 1], np.ones(3), 10)
-    search = _core.OneBatchSearch(10, [0, 1], np.ones(2), 10)
-    with pytest.raises(ValueError):
-        search.add_medoid(0, np.ones(3, dtype=np.float32))
-    search.finish()
-    with pytest.raises(ValueError, match="finished"):
-        search.window(5)
-    snapshot = ([0], np.zeros(2, dtype=np.int64), np.zeros(2), np.zeros(2), None, -1.0)
-    with pytest.raises(ValueError, match="a window of at most n"):
-        _core.shard_scan(X, 0, X[:2], stats, None, 10, snapshot, np.ones(2, np.float32), 0, 11, metric="euclidean")
+        _core.run_chunk_task("t/0", True, X, 0, stats, b"", metric="precomputed")
+    with pytest.raises(TypeError, match="float32 or float64"):
+        _core.chunk_stats(X.astype(np.int64), stats)
+    with pytest.raises(ValueError, match="features|shape|width|columns"):
+        _core.chunk_nearest(X, 0, np.zeros((2, 3)), stats, metric="euclidean")
 
 
-def test_calls_out_of_range_are_errors_not_crashes():
-    X = np.random.default_rng(5).normal(size=(100, 2))
-    stats = _core.shard_stats(X, (0, np.zeros(2), 0.0))
-    batch_ids, initial = _core.onebatch_plan(100, 3, 0, batch_size=10)
-    block, votes, _, _ = _core.shard_batch(X, 0, X[batch_ids], stats, metric="l1")
-    search = _core.OneBatchSearch(100, batch_ids, votes, 10)
-    for m in initial:
-        search.add_medoid(m, block[m])
-    snapshot, weights = search.snapshot(), search.weights()
-    # A chunk said to hold rows beyond n, a swap into a position beyond k, a bad snapshot.
-    with pytest.raises(ValueError, match="window"):
-        _core.shard_scan(X, 50, X[batch_ids], stats, None, 100, snapshot, weights, 0, 100, metric="l1")
-    with pytest.raises(ValueError, match="position 7"):
-        search.advance(0, 10, (3, 3, 7, block[3]))
-    broken = (snapshot[0], np.full(10, 9, dtype=np.int64), *snapshot[2:])
-    with pytest.raises(ValueError):
-        _core.shard_scan(X, 0, X[batch_ids], stats, block, 100, broken, weights, 0, 100, metric="l1")
-    with pytest.raises(ValueError):
-        _core.shard_rows(X, 0, X[batch_ids], stats, [100], metric="l1")
-    assert _core.shard_scan(X[:0], 0, X[batch_ids], stats, None, 100, snapshot, weights, 0, 100, metric="l1") is None
+def test_the_executor_s_errors_reach_the_caller():
+    X = blobs(200, 2, seed=3)
+
+    class Failing(LocalExecutor):
+        def run(self, task, which):
+            raise ConnectionError("worker lost")
+
+    with pytest.raises(ConnectionError, match="worker lost"):
+        Failing(X, [200], "euclidean").fit(n_clusters=2, method="nearswap", seed=0)
+
+    class NotBytes(LocalExecutor):
+        def run(self, task, which):
+            return ["reply"] * len(which)
+
+    with pytest.raises(TypeError, match="bytes"):
+        NotBytes(X, [200], "euclidean").fit(n_clusters=2, method="nearswap", seed=0)
+
+    class Short(LocalExecutor):
+        def run(self, task, which):
+            return super().run(task, which)[:-1]
+
+    with pytest.raises(ValueError, match="replies"):
+        Short(X, [100, 100], "euclidean").fit(n_clusters=2, method="nearswap", seed=0)
+
+
+def test_methods_without_a_sharded_form_are_refused():
+    X = blobs(100, 2, seed=4)
+    for params in ({"method": "pam"}, {"method": "nearswap", "init": "build"}):
+        with pytest.raises(ValueError, match="does not run on chunks"):
+            LocalExecutor(X, [100], "euclidean").fit(n_clusters=2, seed=0, **params)
+    with pytest.raises(ValueError, match="n_clusters=101"):
+        LocalExecutor(X, [100], "euclidean").fit(n_clusters=101, seed=0)

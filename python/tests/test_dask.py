@@ -31,8 +31,9 @@ def blobs(n: int, d: int, seed: int, dtype=np.float64) -> np.ndarray:
     return (centres[rng.integers(0, 7, n)] + rng.normal(size=(n, d))).astype(dtype)
 
 
-def in_memory(X: np.ndarray, **params) -> banditpam_rs.KMedoids:
-    return banditpam_rs.KMedoids(method="onebatch", **params).fit(X)
+def in_memory(X: np.ndarray, method: str = "nearswap", **params) -> banditpam_rs.KMedoids:
+    """The in-memory fit the dask estimator must match (its "auto" runs nearswap)."""
+    return banditpam_rs.KMedoids(method=method, **params).fit(X)
 
 
 def assert_same_fit(model: KMedoids, reference: banditpam_rs.KMedoids) -> None:
@@ -56,9 +57,13 @@ def assert_same_fit(model: KMedoids, reference: banditpam_rs.KMedoids) -> None:
 )
 def test_same_medoids_as_the_in_memory_fit_for_any_chunking(client, metric, dtype, chunks, k):
     X = blobs(2000, 5, seed=k, dtype=dtype)
-    model = KMedoids(n_clusters=k, metric=metric, random_state=k).fit(da.from_array(X, chunks=(chunks, 5)))
+    dX = da.from_array(X, chunks=(chunks, 5))
+    model = KMedoids(n_clusters=k, metric=metric, random_state=k).fit(dX)
     assert_same_fit(model, in_memory(X, n_clusters=k, metric=metric, random_state=k))
-    assert model.method_ == "onebatch"
+    assert model.method_ == "nearswap"
+    onebatch = KMedoids(n_clusters=k, metric=metric, method="onebatch", random_state=k).fit(dX)
+    assert_same_fit(onebatch, in_memory(X, "onebatch", n_clusters=k, metric=metric, random_state=k))
+    assert onebatch.method_ == "onebatch"
     assert model.labels_.chunks[0] == model.labels_.chunks[0]  # lazily a dask array
     assert isinstance(model.labels_, da.Array)
 
@@ -185,23 +190,22 @@ def test_a_worker_restarted_mid_fit_gives_the_right_answer_or_an_error():
 
 
 @pytest.mark.parametrize(("metric", "k"), [("euclidean", 5), ("manhattan", 12)])
-def test_verified_swaps_lower_the_loss_whatever_the_chunking(client, metric, k):
+def test_nearswap_reaches_the_exact_local_search_whatever_the_chunking(client, metric, k):
     X = blobs(3000, 6, seed=k, dtype=np.float32)
-    # A small batch leaves OneBatchPAM short of a local optimum: room for verified swaps.
     fits = [
-        KMedoids(n_clusters=k, metric=metric, method="onebatch+swap", random_state=1).fit(da.from_array(X, chunks=c))
+        KMedoids(n_clusters=k, metric=metric, random_state=1).fit(da.from_array(X, chunks=c))
         for c in ((1000, 6), ((137, 2000, 863), 6))
     ]
     np.testing.assert_array_equal(fits[0].medoid_indices_, fits[1].medoid_indices_)
-    swapped = fits[0]
-    onebatch = KMedoids(n_clusters=k, metric=metric, random_state=1).fit(da.from_array(X, chunks=1000))
-    assert swapped.method_ == "onebatch+swap" and swapped.converged_
-    assert swapped.n_iter_ >= onebatch.n_iter_
-    assert swapped.inertia_ <= onebatch.inertia_ * (1 + 1e-12)
-    # Against the exact local search: FasterPAM in memory, and the in-memory hybrid.
+    nearswap = fits[0]
+    onebatch = KMedoids(n_clusters=k, metric=metric, method="onebatch", random_state=1).fit(
+        da.from_array(X, chunks=1000)
+    )
+    assert nearswap.converged_ and nearswap.inertia_ <= onebatch.inertia_ * (1 + 1e-12)
+    assert nearswap.build_loss_ == pytest.approx(onebatch.inertia_, rel=1e-9)  # it starts from OneBatchPAM
+    # Against the exact local search: FasterPAM in memory.
     fasterpam = banditpam_rs.KMedoids(n_clusters=k, metric=metric, method="fasterpam", random_state=1).fit(X)
-    hybrid = banditpam_rs.KMedoids(n_clusters=k, metric=metric, method="onebatch+swap", random_state=1).fit(X)
-    assert swapped.inertia_ <= 1.005 * min(fasterpam.inertia_, hybrid.inertia_)
+    assert nearswap.inertia_ <= 1.005 * fasterpam.inertia_
     # The exact loss of the medoids it reports.
-    distances = banditpam_rs.KMedoids(n_clusters=k, metric=metric, init=swapped.medoid_indices_, max_iter=0)
-    assert distances.fit(X).inertia_ == pytest.approx(swapped.inertia_, rel=1e-6)
+    distances = banditpam_rs.KMedoids(n_clusters=k, metric=metric, init=nearswap.medoid_indices_, max_iter=0)
+    assert distances.fit(X).inertia_ == pytest.approx(nearswap.inertia_, rel=1e-6)

@@ -166,7 +166,7 @@ def test_random_state_kinds(mnist):
 
 def test_attributes_and_counters(mnist):
     X = mnist[:2000]
-    model = KMedoids(5, random_state=0).fit(X)
+    model = KMedoids(5, method="banditpam++", random_state=0).fit(X)
     assert model.labels_.shape == (2000,) and model.medoid_indices_.shape == (5,)
     assert model.build_loss_ >= model.inertia_ and model.average_loss_ == pytest.approx(model.inertia_ / 2000)
     evaluations = model.distance_evaluations_

@@ -61,20 +61,22 @@ def test_the_result_names_the_method_and_the_matrix():
     X = np.random.default_rng(1).normal(size=(50, 3))
     assert KMedoids(3, method="fastpam1").fit(X).matrix_ == "float64"
     assert KMedoids(3, method="banditpam++").fit(X).matrix_ is None
-    # The default, auto, names the method it ran (its rule: onebatch+swap at k <= 10, FasterPAM on
-    # the matrix above when the matrix fits the budget, onebatch+swap when it does not).
+    # The default, auto, names the method it ran (its rule: PAM on small data where the matrix
+    # fits, onebatch+swap at k <= 10, FasterPAM on the matrix above, nearswap without a matrix).
     model = KMedoids(3).fit(X)
+    assert (model.method_, model.matrix_) == ("fastpam1", "float64")
+    X = np.random.default_rng(1).normal(size=(3000, 3))
+    assert KMedoids(12).fit(X).method_ == "fasterpam"
+    assert KMedoids(5).fit(X).method_ == "fastpam1"
+    model = KMedoids(5, memory_budget=3000 * 3000 * 4 - 1).fit(X)
     assert (model.method_, model.matrix_) == ("onebatch+swap", None)
-    model = KMedoids(12).fit(X)
-    assert (model.method_, model.matrix_) == ("fasterpam", "float64")
-    X = np.random.default_rng(1).normal(size=(1000, 3))
-    model = KMedoids(12, memory_budget=1000 * 1000 * 4 - 1).fit(X)
-    assert (model.method_, model.matrix_) == ("onebatch+swap", None)
+    model = KMedoids(12, memory_budget=3000 * 3000 * 4 - 1).fit(X)
+    assert (model.method_, model.matrix_) == ("nearswap", None)
 
 
 def test_memory_budget_gives_memory_error_naming_the_buffer():
     X = np.random.default_rng(2).normal(size=(3000, 4))
-    with pytest.raises(MemoryError, match="OneBatchPAM block.*memory_budget"):
+    with pytest.raises(MemoryError, match="OneBatchPAM.s block.*memory budget"):
         KMedoids(5, method="onebatch", memory_budget=1 << 16).fit(X)
     with pytest.raises(TypeError, match="memory_budget must be an int"):
         KMedoids(5, memory_budget="1G").fit(X)
@@ -115,7 +117,7 @@ def _limited(n: int, method: str, room_mib: int) -> str:
 def test_an_address_space_limit_gives_memory_error_not_an_abort():
     # OneBatchPAM's block (300,000 x 1,490 float32, 1.7 GiB) cannot fit 1 GiB more.
     out = _limited(300_000, "onebatch", 1024)
-    assert out.startswith("MemoryError:") and "OneBatchPAM block" in out, out
+    assert out.startswith("MemoryError:") and "OneBatchPAM's block" in out, out
 
 
 def test_the_cache_shrinks_to_an_address_space_limit():

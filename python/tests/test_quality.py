@@ -203,3 +203,29 @@ def test_sample_weight_errors_and_pipelines():
         routed = make_pipeline(scaler, KMedoids(2, random_state=0).set_fit_request(sample_weight=True))
         routed.fit(X, sample_weight=weights)
     np.testing.assert_array_equal(routed[-1].medoid_indices_, direct.medoid_indices_)
+
+
+@pytest.mark.parametrize("name", ["iris", "wine", "breast_cancer", "digits"])
+def test_the_default_gives_pam_s_answer_on_small_data(name):
+    import kmedoids
+    from sklearn import datasets
+
+    X = getattr(datasets, f"load_{name}")().data
+    D = pairwise_distances(X)
+    for k in range(2, 11):
+        # PAM as the kmedoids package implements it: BUILD, then the best swap while one helps.
+        pam = kmedoids.pam(D, k, init="build")
+        for seed in (0, 1, 2):
+            model = KMedoids(k, random_state=seed).fit(X)
+            assert model.method_ == "fastpam1", (name, k)
+            assert model.inertia_ == pytest.approx(pam.loss, rel=1e-9), (name, k, seed)
+
+
+@pytest.mark.parametrize(("n", "k"), [(300, 3), (1000, 25), (2000, 8), (2000, 20)])
+def test_the_default_gives_pam_s_answer_on_random_sets(n, k):
+    import kmedoids
+
+    X = np.random.default_rng(n + k).normal(size=(n, 4)) * [1.0, 2.0, 0.5, 3.0]
+    pam = kmedoids.pam(pairwise_distances(X), k, init="build")
+    model = KMedoids(k, random_state=k).fit(X)
+    assert model.inertia_ == pytest.approx(pam.loss, rel=1e-9)

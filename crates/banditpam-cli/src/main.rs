@@ -2,6 +2,8 @@
 //!
 //! - `banditpam fit INPUT --k K ...` clusters a CSV/TSV/`.npy` file or a list of strings and
 //!   writes a JSON result;
+//! - `banditpam swap-gap INPUT --medoids 3,17,42` certifies how close medoids are to a
+//!   swap-local optimum (the best single swap, scored exactly, as JSON);
 //! - `banditpam demo` (or a bare `banditpam`) clusters the bundled MNIST digits and draws the
 //!   medoids.
 //!
@@ -66,6 +68,31 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Fit every k of a range, score each by its silhouette, and report the best k as JSON.
     SelectK(SelectKArgs),
+    /// Score every single swap of the given medoids exactly (about n^2 distances, no matrix)
+    /// and report the best as JSON: a gap of 0 means no swap lowers the loss.
+    SwapGap(SwapGapArgs),
+}
+
+#[derive(clap::Args)]
+struct SwapGapArgs {
+    #[command(flatten)]
+    data: InputArgs,
+    /// The medoids: 0-based row numbers, comma-separated (e.g. the `medoids` of a fit's JSON).
+    #[arg(long, value_delimiter = ',', required = true)]
+    medoids: Vec<usize>,
+    /// Worker threads (default: all cores); the result does not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Memory its buffers may take (the k x n distances to the medoids and the candidates' rows),
+    /// e.g. 4G, 512M or a number of bytes; default: half the available memory.
+    #[arg(long, value_parser = parse_bytes)]
+    memory: Option<usize>,
+    /// No progress on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Write the JSON result here instead of standard output.
+    #[arg(long)]
+    output: Option<PathBuf>,
 }
 
 /// Where the data comes from and how to compare it (shared by `fit` and `select-k`).
@@ -198,9 +225,9 @@ pub struct CommonArgs {
 /// The help of `--method`, listing every method from the core's one list.
 fn method_help() -> String {
     format!(
-        "The algorithm: {}. auto picks by n, k and the memory budget (onebatch+swap at k <= 10, \
-         fasterpam on the n x n matrix when it fits, onebatch beyond 30,000 objects without one) \
-         and the output names the method that ran",
+        "The algorithm: {}. auto picks by n, k and the memory budget (PAM's answer on small data, \
+         onebatch+swap at k <= 10, fasterpam on the n x n matrix when it fits, nearswap without \
+         one) and the output names the method that ran",
         Algorithm::name_list()
     )
 }
@@ -263,6 +290,7 @@ fn main() -> ExitCode {
         Some(Command::Fit(args)) => fit(&args),
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::SelectK(args)) => select_k(&args),
+        Some(Command::SwapGap(args)) => swap_gap(&args),
         None => demo::run(&demo::DemoArgs::default()),
     };
     match outcome {
@@ -392,6 +420,42 @@ fn select_k(args: &SelectKArgs) -> Result<(), CliError> {
     }
     if !args.common.quiet {
         output::note(&report.summary());
+    }
+    Ok(())
+}
+
+fn swap_gap(args: &SwapGapArgs) -> Result<(), CliError> {
+    if args.data.weights.is_some() || args.data.weight_column.is_some() {
+        return Err(CliError::Usage("swap-gap scores the unweighted loss: drop --weights / --weight-column".into()));
+    }
+    let (metric, format) = resolve_input(&args.data)?;
+    let output = args.output.as_deref().map(StagedFile::new).transpose()?;
+    let (table, _) = read_input(&args.data, format)?;
+    let progress = Progress::new(args.quiet);
+    let (found, n, _) = on_table(&table, metric, &|data| {
+        Ok(banditpam::swap_gap(data, &args.medoids, args.threads, args.memory, &progress)?)
+    })?;
+    progress.finish();
+    let report = serde_json::json!({
+        "n": n,
+        "k": args.medoids.len(),
+        "metric": metric.to_string(),
+        "medoids": args.medoids,
+        "loss": found.loss,
+        "gap": found.gap,
+        "delta": found.delta,
+        "swap": found.swap.map(|(position, object)| serde_json::json!({
+            "position": position, "removed": args.medoids[position], "added": object
+        })),
+        "distance_evaluations": found.distance_evaluations,
+    });
+    let json = serde_json::to_string(&report).map_err(|e| CliError::Usage(e.to_string()))?;
+    match output {
+        Some(file) => output::write_all(vec![(file, json + "\n")])?,
+        None => output::print(&json)?,
+    }
+    if !args.quiet {
+        output::note(&format!("swap gap {:.3e} of the loss {:.6}", found.gap, found.loss));
     }
     Ok(())
 }

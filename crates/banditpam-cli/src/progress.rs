@@ -43,6 +43,9 @@ impl Observer for Progress {
                 "SWAP iteration {iteration} · {swaps} swaps · loss {loss:.6} · {} distances",
                 thousands(*distance_evaluations)
             ),
+            Event::ScanProgress { done, total, distance_evaluations } => {
+                format!("swap gap · {done} of {total} candidates · {} distances", thousands(*distance_evaluations))
+            }
             _ => return,
         };
         self.bar.set_message(message);

@@ -352,14 +352,18 @@ fn demo_draws_the_medoids() {
 fn the_default_method_is_auto_and_the_output_names_what_ran() {
     let input = data_dir().join("mnist-100.csv");
     let input = input.to_str().unwrap();
-    let few = fit_json(&[input, "--k", "5"]);
-    let many = fit_json(&[input, "--k", "20"]);
+    let small = fit_json(&[input, "--k", "5"]);
     let named = |json: &serde_json::Value| json["method"].as_str().unwrap().to_string();
-    assert_eq!((named(&few), named(&many)), ("onebatch+swap".into(), "fasterpam".into()));
-    assert_eq!(many["matrix"], "float64");
-    // FasterPAM from OneBatchPAM's answer: the loss of PAM's BUILD + SWAP or lower, within 1%.
-    let pam = fit_json(&[input, "--k", "20", "--method", "fastpam1"]);
-    assert!(many["loss"].as_f64().unwrap() <= pam["loss"].as_f64().unwrap() * 1.01);
+    // On 100 objects auto runs PAM (FastPAM1 from BUILD): PAM's loss on this case.
+    assert_eq!((named(&small), &small["matrix"]), ("fastpam1".into(), &serde_json::json!("float64")));
+    let pam = fit_json(&[input, "--k", "5", "--method", "pam"]);
+    assert!(
+        (small["loss"].as_f64().unwrap() - pam["loss"].as_f64().unwrap()).abs() <= 1e-9 * pam["loss"].as_f64().unwrap()
+    );
+    // Without room for the matrix, nearswap.
+    let tight = fit_json(&[input, "--k", "20", "--memory", "39999"]);
+    assert_eq!(named(&tight), "nearswap");
+    assert_eq!(tight["matrix"], serde_json::Value::Null);
 }
 
 #[test]
@@ -441,7 +445,7 @@ fn memory_limits_and_lying_headers_are_clear_errors() {
     let npy = npy.to_str().unwrap();
     // OneBatchPAM's n x m block cannot fit 1 KiB: the message names the buffer and the option.
     let message = fit_error(&[npy, "--k", "3", "--method", "onebatch", "--memory", "1K"], None);
-    assert!(message.contains("OneBatchPAM block") && message.contains("--memory"), "{message}");
+    assert!(message.contains("OneBatchPAM's block") && message.contains("--memory"), "{message}");
     // The matrix of an exact method is skipped rather than refused: the fit runs without it.
     let small = fit_json(&[npy, "--k", "3", "--method", "fastpam1", "--memory", "1K"]);
     let large = fit_json(&[npy, "--k", "3", "--method", "fastpam1"]);
@@ -489,7 +493,7 @@ fn an_address_space_limit_gives_exit_code_2_not_an_abort() {
     let output = std::process::Command::new("sh").args(["-c", &script]).output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("OneBatchPAM block") && stderr.contains("--memory"), "{stderr}");
+    assert!(stderr.contains("OneBatchPAM's block") && stderr.contains("--memory"), "{stderr}");
 }
 
 #[test]
@@ -732,4 +736,32 @@ fn weights_from_a_file_or_a_column_equal_repeated_rows() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn swap_gap_certifies_pam_and_measures_other_answers() {
+    let input = data_dir().join("mnist-100.csv");
+    let input = input.to_str().unwrap();
+    let gap = |medoids: &str| -> Value {
+        let output =
+            cargo_bin_cmd!("banditpam").args(["swap-gap", input, "--medoids", medoids, "--quiet"]).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    let pam = fit_json(&[input, "--k", "5", "--method", "pam"]);
+    let medoids: Vec<String> = indices(&pam["medoids"]).iter().map(usize::to_string).collect();
+    let certified = gap(&medoids.join(","));
+    assert_eq!((certified["gap"].as_f64(), &certified["swap"]), (Some(0.0), &Value::Null));
+    assert!(
+        (certified["loss"].as_f64().unwrap() - pam["loss"].as_f64().unwrap()).abs()
+            < 1e-9 * certified["loss"].as_f64().unwrap()
+    );
+    let arbitrary = gap("0,1,2,3,4");
+    assert!(arbitrary["gap"].as_f64().unwrap() > 0.0);
+    let swap = &arbitrary["swap"];
+    assert_eq!(swap["removed"].as_u64().unwrap(), swap["position"].as_u64().unwrap());
+    // Bad medoids: the fit's message, exit code 2.
+    let output = cargo_bin_cmd!("banditpam").args(["swap-gap", input, "--medoids", "1,1"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("appears twice"));
 }

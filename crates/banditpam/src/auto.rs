@@ -7,46 +7,54 @@ impl Algorithm {
     /// The method `auto` runs for `workload`, and the start it gives it when the caller names
     /// none. The rule, from the benchmarks (MNIST, 2 threads; BENCHMARKS.md has the rows):
     ///
-    /// | k | n | an n x n matrix fits the budget | method |
+    /// | n | k | an n x n matrix fits the budget | method |
     /// |---|---|---|---|
-    /// | <= 10 | <= 30,000 | either | `onebatch+swap` |
-    /// | > 10, or n > 30,000 | any | yes | `fasterpam`, starting from OneBatchPAM's medoids |
-    /// | > 10 | <= 30,000 | no | `onebatch+swap` |
-    /// | > 10, or n > 30,000 | > 30,000 | no | `onebatch` |
+    /// | <= 2,000, or <= 5,000 with k <= 10 | any | yes | `fastpam1` from BUILD: PAM's medoids |
+    /// | <= 30,000 (and not above) | <= 10 | either | `onebatch+swap` |
+    /// | any other | any other | yes | `fasterpam`, starting from OneBatchPAM's medoids |
+    /// | any other | any other | no | `nearswap` |
     ///
-    /// At small k the bandit's verified swaps from OneBatchPAM's start cost a fraction of the
-    /// matrix FasterPAM needs, and reach FasterPAM's loss or better. From k = 20 on, FasterPAM on
-    /// the matrix (half of it computed: the metrics are symmetric) is the faster way to that
-    /// loss, and OneBatchPAM's start saves it half its swaps. Without a matrix, beyond 30,000
-    /// objects the verified swaps take minutes, so OneBatchPAM alone (O(n m) distances, about
-    /// 1-2% above FasterPAM's loss) is the answer; the rule does not depend on the metric or the
-    /// dimension, whose cost scales every method alike.
+    /// Where PAM itself (BUILD, then FastPAM1's exact best swaps on the matrix) costs at most
+    /// about twice the fastest route, a user gets PAM's medoids, whatever the seed. At small k
+    /// the bandit's verified swaps from OneBatchPAM's start cost a fraction of the matrix
+    /// FasterPAM needs, and reach FasterPAM's loss or better. From k = 20 on, FasterPAM on the
+    /// matrix (half of it computed: the metrics are symmetric) is the faster way to that loss,
+    /// and OneBatchPAM's start saves it half its swaps. Without a matrix, nearswap reaches a
+    /// loss within a few tenths of a percent of FasterPAM's in O(n (k + m)) memory. The rule
+    /// does not depend on the metric or the dimension, whose cost scales every method alike.
     ///
     /// ```
     /// use banditpam::{Algorithm, Init, Workload};
+    /// let tiny = Workload { n: 150, k: 3, matrix_fits: true };
+    /// assert_eq!(Algorithm::choose(tiny), (Algorithm::FastPam1, Some(Init::Build)));
     /// let small = Workload { n: 10_000, k: 5, matrix_fits: true };
     /// assert_eq!(Algorithm::choose(small), (Algorithm::OneBatchSwap, None));
     /// let many = Workload { n: 10_000, k: 100, matrix_fits: true };
     /// assert_eq!(Algorithm::choose(many), (Algorithm::FasterPam, Some(Init::OneBatch)));
     /// let large = Workload { n: 100_000, k: 100, matrix_fits: false };
-    /// assert_eq!(Algorithm::choose(large), (Algorithm::OneBatchPam, None));
+    /// assert_eq!(Algorithm::choose(large), (Algorithm::NearSwap, None));
     /// ```
     pub fn choose(workload: Workload) -> (Algorithm, Option<Init>) {
         let Workload { n, k, matrix_fits } = workload;
-        let verified_swaps_pay = n <= AUTO_MAX_BANDIT_N;
-        if k <= AUTO_SMALL_K && verified_swaps_pay {
+        let small_k = k <= AUTO_SMALL_K;
+        let pam_is_cheap = matrix_fits && (n <= AUTO_PAM_N || (small_k && n <= AUTO_PAM_SMALL_K_N));
+        if pam_is_cheap {
+            (Algorithm::FastPam1, Some(Init::Build))
+        } else if small_k && n <= AUTO_MAX_BANDIT_N {
             (Algorithm::OneBatchSwap, None)
         } else if matrix_fits {
             (Algorithm::FasterPam, Some(Init::OneBatch))
-        } else if verified_swaps_pay {
-            (Algorithm::OneBatchSwap, None)
         } else {
-            (Algorithm::OneBatchPam, None)
+            (Algorithm::NearSwap, None)
         }
     }
 }
 
-/// Up to this k, `auto` runs the bandit's verified swaps (see [`Algorithm::choose`]).
+/// Up to this n, where the matrix fits, `auto` runs PAM (FastPAM1 from BUILD) at any k.
+const AUTO_PAM_N: usize = 2_000;
+/// Up to this n, where the matrix fits, `auto` runs PAM at small k.
+const AUTO_PAM_SMALL_K_N: usize = 5_000;
+/// Up to this k, `auto` prefers the bandit's verified swaps (see [`Algorithm::choose`]).
 const AUTO_SMALL_K: usize = 10;
 /// Beyond this n, `auto` does not run the bandit's verified swaps.
 const AUTO_MAX_BANDIT_N: usize = 30_000;

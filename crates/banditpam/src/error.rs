@@ -9,6 +9,12 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A method or setting that has no sharded form was asked of a sharded fit.
+    #[error("{0} does not run on chunks of rows: use onebatch, nearswap or auto, without sample weights")]
+    NotSharded(&'static str),
+    /// A message between a sharded driver and its chunks could not be encoded or decoded.
+    #[error("sharded fit: {0}")]
+    Sharded(String),
     /// The data set holds no objects.
     #[error("the data set is empty: at least one object is needed")]
     EmptyData,

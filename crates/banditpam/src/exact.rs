@@ -36,6 +36,42 @@ pub struct ExactSum {
     not_finite: bool,
 }
 
+/// The carried digits from the lowest non-zero one (`start`), and whether the sum is a number:
+/// what an [`ExactSum`] sends between processes.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Wire {
+    start: u32,
+    digits: Vec<i64>,
+    not_finite: bool,
+}
+
+impl serde::Serialize for ExactSum {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut sum = self.clone();
+        sum.carry();
+        let start = sum.digits.iter().position(|&d| d != 0).unwrap_or(DIGITS);
+        let end = sum.digits.iter().rposition(|&d| d != 0).map_or(start, |e| e + 1);
+        Wire { start: start as u32, digits: sum.digits[start..end].to_vec(), not_finite: sum.not_finite }
+            .serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ExactSum {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        let wire = Wire::deserialize(deserializer)?;
+        let start = wire.start as usize;
+        if start.saturating_add(wire.digits.len()) > DIGITS {
+            return Err(serde::de::Error::custom("an exact sum with more digits than any finite sum"));
+        }
+        let mut sum = ExactSum::new();
+        sum.digits[start..start + wire.digits.len()].copy_from_slice(&wire.digits);
+        sum.not_finite = wire.not_finite;
+        // Carried once more, so that digits out of range (from a bad sender) cannot overflow.
+        sum.adds = ADDS_BEFORE_CARRY - 1;
+        Ok(sum)
+    }
+}
+
 impl Default for ExactSum {
     fn default() -> Self {
         ExactSum::new()

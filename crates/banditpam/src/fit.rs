@@ -172,7 +172,7 @@ impl CheckedKMedoids {
                 swap: settings(bandit.swap_confidence, SWAP_SIGMA_FLOOR),
                 cache_width,
                 onebatch_size,
-                screening: nearswap::Screening::for_size(n, self.k),
+                screening: nearswap::Screening::default(),
             },
         })
     }
@@ -270,7 +270,7 @@ impl Plan<'_> {
                 swap: best.seconds.swap + found.seconds.swap,
                 other: 0.0,
             };
-            if found.state.loss() < best.state.loss() {
+            if found.state.exact_loss() < best.state.exact_loss() {
                 best = found;
             }
             best.seconds = seconds;
@@ -347,7 +347,9 @@ mod tests {
         let plan = |model: KMedoids| model.check().unwrap().plan(&data).unwrap().matrix;
         let pam = || KMedoids::new(2).algorithm(Algorithm::Pam);
         assert_eq!(plan(KMedoids::new(2).algorithm(Algorithm::FastPam1)), Some(MatrixPrecision::Double));
-        assert_eq!(plan(KMedoids::new(2)), None, "BanditPAM++ keeps O(n) memory");
+        let bandit = || KMedoids::new(2).algorithm(Algorithm::BanditPamPlusPlus);
+        assert_eq!(plan(bandit()), None, "BanditPAM++ keeps O(n) memory");
+        assert_eq!(plan(KMedoids::new(2)), Some(MatrixPrecision::Double), "auto runs PAM on small data");
         assert_eq!(plan(pam().memory_budget(Some(40 * 40 * 8 - 1))), Some(MatrixPrecision::Single));
         assert_eq!(plan(pam().memory_budget(Some(40 * 40 * 4 - 1))), None);
         assert_eq!(plan(KMedoids::new(2).algorithm(Algorithm::Pam).precompute(None)), None);
@@ -362,10 +364,11 @@ mod tests {
         let values: Vec<f64> = (0..1000).map(|v| v as f64).collect();
         let data = crate::DenseData::new(&values, 1000, 1, crate::Metric::L1).unwrap();
         let width = |model: KMedoids| model.check().unwrap().plan(&data).unwrap().tuning.cache_width;
-        assert_eq!(width(KMedoids::new(2)), 1000);
-        assert_eq!(width(KMedoids::new(2).memory_budget(Some(1000 * 4 * 250))), 200, "whole batches");
-        assert_eq!(width(KMedoids::new(2).cache_width(Some(900)).memory_budget(Some(1000 * 4 * 300))), 300);
-        assert_eq!(width(KMedoids::new(2).cache_width(Some(0))), 0);
+        let bandit = || KMedoids::new(2).algorithm(Algorithm::BanditPamPlusPlus);
+        assert_eq!(width(bandit()), 1000);
+        assert_eq!(width(bandit().memory_budget(Some(1000 * 4 * 250))), 200, "whole batches");
+        assert_eq!(width(bandit().cache_width(Some(900)).memory_budget(Some(1000 * 4 * 300))), 300);
+        assert_eq!(width(bandit().cache_width(Some(0))), 0);
         assert_eq!(width(KMedoids::new(2).algorithm(Algorithm::FastPam1)), 0);
     }
 

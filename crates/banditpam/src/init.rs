@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::state::Assignment;
 
 /// Passes OneBatchPAM may make when it is the start of another method.
-const ONEBATCH_START_PASSES: usize = 100;
+pub(crate) const ONEBATCH_START_PASSES: usize = 100;
 
 /// How the search starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,7 +80,15 @@ pub(crate) fn start(search: &mut Search<'_, '_>, init: &Init, k: usize, bandit_b
         Init::OneBatch => {
             let mut state = Assignment::from_medoids(ctx, Phase::Build, &random())?;
             let tuning = search.tuning;
-            onebatch::swap(ctx, &mut state, tuning.onebatch_size, seed, ONEBATCH_START_PASSES, &tuning.budget)?;
+            onebatch::swap(
+                ctx,
+                &mut state,
+                tuning.onebatch_size,
+                seed,
+                ONEBATCH_START_PASSES,
+                &tuning.budget,
+                onebatch::Block::KeepIfItFits,
+            )?;
             Ok(state)
         }
         Init::Medoids(medoids) => Assignment::from_medoids(ctx, Phase::Build, medoids),

@@ -30,15 +30,21 @@ impl Budget {
         count.checked_mul(size_of::<T>()).is_some_and(|bytes| bytes <= self.bytes)
     }
 
+    /// Whether `count` values of `T` for `what` fit: [`Error::OverMemoryBudget`] if not.
+    pub fn check<T>(&self, what: &'static str, count: usize) -> Result<()> {
+        let bytes = count.saturating_mul(size_of::<T>());
+        if bytes > self.bytes {
+            return Err(Error::OverMemoryBudget { what, bytes, budget: self.bytes });
+        }
+        Ok(())
+    }
+
     /// A vector of `count` copies of `value`, for `what`, if it fits the budget and the
     /// allocator has it.
     ///
     /// Errors: [`Error::OverMemoryBudget`], [`Error::OutOfMemory`].
     pub fn vec<T: Clone>(&self, what: &'static str, count: usize, value: T) -> Result<Vec<T>> {
-        let bytes = count.saturating_mul(size_of::<T>());
-        if bytes > self.bytes {
-            return Err(Error::OverMemoryBudget { what, bytes, budget: self.bytes });
-        }
+        self.check::<T>(what, count)?;
         filled(what, count, value)
     }
 }

@@ -29,6 +29,16 @@ pub enum Event {
         /// Total distance evaluations so far.
         distance_evaluations: u64,
     },
+    /// A scan of every candidate swap ([`crate::swap_gap`]) has scored `done` of `total`
+    /// candidates.
+    ScanProgress {
+        /// Candidates scored.
+        done: usize,
+        /// Candidates to score.
+        total: usize,
+        /// Total distance evaluations so far.
+        distance_evaluations: u64,
+    },
 }
 
 /// Watches a fit: receives [`Event`]s between steps and may ask the fit to stop.

@@ -96,6 +96,27 @@ pub fn silhouette_samples_with_observer<D: Dissimilarity + ?Sized>(
     })?
 }
 
+/// Medoids for `n` objects: at least one, none twice, each in range.
+///
+/// Errors: [`Error::EmptyData`], [`Error::InvalidInitialMedoids`] naming the problem.
+pub(crate) fn check_medoids(medoids: &[usize], n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(Error::EmptyData);
+    }
+    if medoids.is_empty() {
+        return Err(Error::InvalidInitialMedoids("no medoids given".into()));
+    }
+    if let Some(m) = medoids.iter().find(|&&m| m >= n) {
+        return Err(Error::InvalidInitialMedoids(format!("index {m} is out of range for n = {n}")));
+    }
+    let mut sorted = medoids.to_vec();
+    sorted.sort_unstable();
+    match sorted.windows(2).find(|w| w[0] == w[1]) {
+        Some(w) => Err(Error::InvalidInitialMedoids(format!("index {} appears twice", w[0]))),
+        None => Ok(()),
+    }
+}
+
 /// The Medoid Silhouette of each object for `medoids`: `1 - a / b`, with `a` and `b` the
 /// dissimilarities to the nearest and second-nearest medoid (1 when `a` is 0; 1 for k = 1).
 /// Needs only the k n distances to the medoids.
@@ -115,21 +136,7 @@ pub fn medoid_silhouette_samples<D: Dissimilarity + ?Sized>(
     medoids: &[usize],
     threads: Option<usize>,
 ) -> Result<Vec<f64>> {
-    let n = data.len();
-    if n == 0 {
-        return Err(Error::EmptyData);
-    }
-    if medoids.is_empty() {
-        return Err(Error::InvalidInitialMedoids("no medoids given".into()));
-    }
-    if let Some(m) = medoids.iter().find(|&&m| m >= n) {
-        return Err(Error::InvalidInitialMedoids(format!("index {m} is out of range for n = {n}")));
-    }
-    let mut sorted = medoids.to_vec();
-    sorted.sort_unstable();
-    if let Some(w) = sorted.windows(2).find(|w| w[0] == w[1]) {
-        return Err(Error::InvalidInitialMedoids(format!("index {} appears twice", w[0])));
-    }
+    check_medoids(medoids, data.len())?;
     with_pool(threads, || {
         let ctx = Context::new(&data, &Silent);
         let state = Assignment::from_medoids(&ctx, Phase::Other, medoids)?;

@@ -33,7 +33,7 @@ impl Weight for &[f64] {
 /// The bookkeeping every algorithm shares: `best[j]`, `second[j]` and `nearest[j]` (a medoid
 /// position), plus the distance row of every medoid so swaps update in O(k n) without new
 /// evaluations.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Assignment {
     n: usize,
     pub medoids: Vec<usize>,
@@ -162,7 +162,17 @@ impl Assignment {
         (0..self.n).filter(|&c| !is_medoid[c]).collect()
     }
 
-    /// The exact total loss (weighted), summed in index order.
+    /// The total loss (weighted), summed exactly: the same whatever the order of the objects.
+    pub fn exact_loss(&self) -> f64 {
+        let mut sum = crate::exact::ExactSum::new();
+        match &self.weights {
+            None => self.best.iter().for_each(|&b| sum.add(b)),
+            Some(w) => self.best.iter().zip(w.iter()).for_each(|(b, w)| sum.add(b * w)),
+        }
+        sum.value()
+    }
+
+    /// The total loss (weighted), summed in index order.
     pub fn loss(&self) -> f64 {
         match &self.weights {
             None => self.best.iter().sum(),

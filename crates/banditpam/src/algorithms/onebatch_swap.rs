@@ -27,7 +27,8 @@ pub(crate) fn swap(
     max_iter: usize,
     settings: BanditSettings,
 ) -> Result<(usize, bool)> {
-    let (cheap, _) = onebatch::swap(ctx, state, batch.size, batch.seed, max_iter, batch.budget)?;
+    let (cheap, _) =
+        onebatch::swap(ctx, state, batch.size, batch.seed, max_iter, batch.budget, onebatch::Block::KeepIfItFits)?;
     let (verified, converged) = banditpam::swap(ctx, refs, state, max_iter, settings)?;
     Ok((cheap + verified, converged))
 }

@@ -1,7 +1,7 @@
 //! Dense vectors borrowed from the caller's buffer.
 
 use crate::error::{Error, Result};
-use crate::kernels::{Kernel, Rows};
+use crate::kernels::{column_means, largest_abs, Kernel, RowSet, RowStats, Rows};
 use crate::metric::Metric;
 use crate::scalar::Scalar;
 
@@ -26,6 +26,7 @@ pub struct DenseData<'a, T: Scalar> {
     d: usize,
     metric: Metric,
     kernel: Kernel<T>,
+    stats: RowStats<T>,
 }
 
 impl<'a, T: Scalar> DenseData<'a, T> {
@@ -35,8 +36,8 @@ impl<'a, T: Scalar> DenseData<'a, T> {
     /// [`Error::NonFiniteValue`], [`Error::InvalidMinkowskiP`].
     pub fn new(values: &'a [T], n: usize, d: usize, metric: Metric) -> Result<Self> {
         let metric = check(values, n, d, metric)?;
-        let kernel = Kernel::new(Rows { values, d }, metric);
-        Ok(DenseData { values, n, d, metric, kernel })
+        let (kernel, stats) = Kernel::new(Rows { values, d }, metric);
+        Ok(DenseData { values, n, d, metric, kernel, stats })
     }
 
     /// Number of rows.
@@ -71,7 +72,8 @@ impl<T: Scalar> Dissimilarity for DenseData<'_, T> {
     }
 
     fn block(&self, candidates: &[usize], references: &[usize], out: &mut [f64]) -> Result<()> {
-        self.kernel.block(Rows { values: self.values, d: self.d }, candidates, references, out);
+        let set = RowSet { rows: Rows { values: self.values, d: self.d }, stats: &self.stats };
+        self.kernel.block(set, candidates, set, references, out);
         Ok(())
     }
 
@@ -157,24 +159,21 @@ pub fn cross_distances<T: Scalar>(
     }
     let k = centers.len() / d;
     let mut out = crate::memory::filled("the distances to the medoids (m x k)", points.len() / d * k, 0.0)?;
+    // Centred on the centers, scaled for the largest value of either: every point's distances
+    // depend on the point and the centers only, not on the points computed with it.
+    let centres = Rows { values: centers, d };
+    let largest = largest_abs(centers).max(largest_abs(points));
+    let kernel = Kernel::with_statistics(metric, || column_means(centres.values, d), largest);
+    let centre_stats = kernel.stats(centres);
     crate::parallel::with_pool(threads, || {
         out.par_chunks_mut(CHUNK * k).zip(points.par_chunks(CHUNK * d)).for_each(|(dst, chunk)| {
-            // The kernels compare rows of one data set: stack the centers above the chunk.
             let rows = chunk.len() / d;
-            let stacked: Vec<T> = centers.iter().chain(chunk).copied().collect();
-            // Centred on the centers alone, so a point's distances depend on its chunk only through
-            // rounding.
-            let stacked = Rows { values: &stacked, d };
-            let kernel = Kernel::centred_on(stacked, metric, k);
-            let centers: Vec<usize> = (0..k).collect();
-            let chunk_rows: Vec<usize> = (k..k + rows).collect();
-            let mut block = vec![0.0; k * rows];
-            kernel.block(stacked, &centers, &chunk_rows, &mut block);
-            for (j, row) in block.chunks_exact(rows).enumerate() {
-                for (i, &v) in row.iter().enumerate() {
-                    dst[i * k + j] = v;
-                }
-            }
+            let chunk_rows: Vec<usize> = (0..rows).collect();
+            let all_centers: Vec<usize> = (0..k).collect();
+            let (points, centres) = (Rows { values: chunk, d }, Rows { values: centers, d });
+            let (points, centres) =
+                (RowSet { rows: points, stats: &kernel.stats(points) }, RowSet { rows: centres, stats: &centre_stats });
+            kernel.block(points, &chunk_rows, centres, &all_centers, dst);
         });
     })?;
     Ok(out)

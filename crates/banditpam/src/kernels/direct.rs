@@ -2,7 +2,7 @@
 
 use multiversion::multiversion;
 
-use super::{OutTile, Prepared, Rows};
+use super::{Global, OutTile, RowSet};
 use crate::scalar::Scalar;
 
 /// Independent accumulators: enough lanes for the compiler to fill a 512-bit register of `f32`.
@@ -19,21 +19,22 @@ pub(super) struct LInf;
 pub(super) struct Lp;
 
 pub(super) fn tile<T: Scalar, F: Pairwise>(
-    rows: Rows<'_, T>,
-    prepared: &Prepared<T>,
+    global: &Global<T>,
+    a: RowSet<'_, T>,
     cands: &[usize],
+    b: RowSet<'_, T>,
     refs: &[usize],
     mut out: OutTile<'_>,
 ) {
-    for (a, &c) in cands.iter().enumerate() {
-        row_against::<T, F>(rows.row(c), refs, rows, prepared.exponent, out.row(a, refs.len()));
+    for (i, &c) in cands.iter().enumerate() {
+        row_against::<T, F>(a.rows.row(c), refs, b, global.exponent, out.row(i, refs.len()));
     }
 }
 
 #[multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
-fn row_against<T: Scalar, F: Pairwise>(x: &[T], refs: &[usize], rows: Rows<'_, T>, exponent: f64, dst: &mut [f64]) {
+fn row_against<T: Scalar, F: Pairwise>(x: &[T], refs: &[usize], b: RowSet<'_, T>, exponent: f64, dst: &mut [f64]) {
     for (slot, &r) in dst.iter_mut().zip(refs) {
-        *slot = F::pair(x, rows.row(r), exponent);
+        *slot = F::pair(x, b.rows.row(r), exponent);
     }
 }
 

@@ -19,6 +19,12 @@ pub(crate) use dot::Dots;
 
 pub(crate) use product::{add_to_sums, means_of_sums};
 
+/// The column means of the row-major `values` (`d` columns), summed in `f64` in row order.
+pub(crate) fn column_means<T: Scalar>(values: &[T], d: usize) -> Vec<T> {
+    let count = values.len() / d.max(1);
+    product::column_means(values.chunks_exact(d.max(1)), d, count)
+}
+
 use crate::metric::Metric;
 use crate::scalar::Scalar;
 
@@ -40,14 +46,9 @@ impl<'a, T> Rows<'a, T> {
     }
 }
 
-/// What a metric's kernel precomputes once per data set.
+/// What a metric's kernel needs of the whole data set, the same for every row.
 #[derive(Debug, Clone)]
-pub(crate) struct Prepared<T: Scalar> {
-    /// Per-row statistic, of the scaled rows: squared norm of the centred row (L2), norm
-    /// (cosine, correlation).
-    row_stat: Vec<f64>,
-    /// Per-row mean (correlation).
-    row_mean: Vec<T>,
+pub(crate) struct Global<T: Scalar> {
     /// Per-column mean (L2 family).
     col_mean: Vec<T>,
     /// The Minkowski exponent (Lp).
@@ -59,10 +60,21 @@ pub(crate) struct Prepared<T: Scalar> {
     scale: f64,
 }
 
-impl<T: Scalar> Default for Prepared<T> {
-    fn default() -> Self {
-        Prepared { row_stat: Vec::new(), row_mean: Vec::new(), col_mean: Vec::new(), exponent: 0.0, scale: 1.0 }
-    }
+/// What a metric's kernel precomputes for each row of a row set.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RowStats<T: Scalar> {
+    /// Per-row statistic, of the scaled rows: squared norm of the centred row (L2), norm
+    /// (cosine, correlation).
+    row_stat: Vec<f64>,
+    /// Per-row mean (correlation).
+    row_mean: Vec<T>,
+}
+
+/// Rows with their statistics under a kernel: one side of a block.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowSet<'a, T: Scalar> {
+    pub rows: Rows<'a, T>,
+    pub stats: &'a RowStats<T>,
 }
 
 /// The largest absolute value of `values`.
@@ -81,66 +93,74 @@ fn unit_scale(largest: f64) -> f64 {
     2f64.powi(-half) * 2f64.powi(half - e)
 }
 
-/// Fills one tile of a block: `out.row(a)[b] = metric(rows[cands[a]], rows[refs[b]])`.
-type TileFn<T> = fn(Rows<'_, T>, &Prepared<T>, &[usize], &[usize], OutTile<'_>);
+/// Fills one tile of a block: `out.row(a)[b] = metric(a.rows[cands[a]], b.rows[refs[b]])`.
+type TileFn<T> = fn(&Global<T>, RowSet<'_, T>, &[usize], RowSet<'_, T>, &[usize], OutTile<'_>);
 
-/// A metric resolved for one data set: its precomputed statistics and its tile function.
+/// A metric resolved for one data set: what it needs of the whole set, and its tile function.
+/// The distance of two rows depends on the two rows and on this only, never on the block
+/// they are computed in.
 #[derive(Debug, Clone)]
 pub(crate) struct Kernel<T: Scalar> {
-    prepared: Prepared<T>,
+    global: Global<T>,
+    metric: Metric,
     tile: TileFn<T>,
 }
 
 impl<T: Scalar> Kernel<T> {
-    /// The kernel of `metric` on `rows`.
-    pub(crate) fn new(rows: Rows<'_, T>, metric: Metric) -> Self {
-        Self::centred_on(rows, metric, rows.values.len() / rows.d.max(1))
+    /// The kernel of `metric` on the data set `rows`, and the statistics of its rows.
+    pub(crate) fn new(rows: Rows<'_, T>, metric: Metric) -> (Self, RowStats<T>) {
+        let count = rows.values.len() / rows.d.max(1);
+        let kernel = Self::with_statistics(
+            metric,
+            || product::column_means(rows.iter(), rows.d, count),
+            largest_abs(rows.values),
+        );
+        let stats = kernel.stats(rows);
+        (kernel, stats)
     }
 
-    /// As [`Kernel::new`], but L2 centres columns on the mean of the first `mean_rows` rows
-    /// only, so the distances involving those rows do not depend on the others.
-    pub(crate) fn centred_on(rows: Rows<'_, T>, metric: Metric, mean_rows: usize) -> Self {
-        let means = || product::column_means(rows.iter().take(mean_rows), rows.d, mean_rows);
-        Self::with_statistics(rows, metric, means, largest_abs(rows.values))
-    }
-
-    /// The kernel of `metric` on `rows` with statistics taken from a larger data set that
-    /// `rows` are part of: `column_means` (called for L2 and squared L2 only) and the largest
-    /// absolute value. Distances then have the bits they have in a kernel on the whole set.
-    pub(crate) fn with_statistics(
-        rows: Rows<'_, T>,
-        metric: Metric,
-        column_means: impl FnOnce() -> Vec<T>,
-        largest_abs: f64,
-    ) -> Self {
+    /// The kernel of `metric` for a data set with these statistics: its `column_means`
+    /// (called for L2 and squared L2 only) and its largest absolute value. Distances then have
+    /// the bits they have in a kernel made by [`Kernel::new`] on the whole set.
+    pub(crate) fn with_statistics(metric: Metric, column_means: impl FnOnce() -> Vec<T>, largest_abs: f64) -> Self {
         use product::{Correlation, Cosine, Euclidean};
         let scale = if metric.has_product_form() { unit_scale(largest_abs) } else { 1.0 };
-        let (prepared, tile): (Prepared<T>, TileFn<T>) = match metric {
-            Metric::L2 => {
-                (product::column_centred(rows, column_means(), scale), product::tile::<T, T, Euclidean<false>>)
-            }
-            Metric::SquaredL2 => {
-                (product::column_centred(rows, column_means(), scale), product::tile::<T, T, Euclidean<true>>)
-            }
-            Metric::Cosine => (product::norms(rows, scale), product::tile::<T, T, Cosine>),
+        let exponent = if let Metric::Lp(p) = metric { p } else { 0.0 };
+        let col_mean = if matches!(metric, Metric::L2 | Metric::SquaredL2) { column_means() } else { Vec::new() };
+        let tile: TileFn<T> = match metric {
+            Metric::L2 => product::tile::<T, T, Euclidean<false>>,
+            Metric::SquaredL2 => product::tile::<T, T, Euclidean<true>>,
+            Metric::Cosine => product::tile::<T, T, Cosine>,
             // Centred rows have mixed signs, so their dot products cancel far more than those
             // of L2 or cosine: correlation multiplies in f64 whatever the input type.
-            Metric::Correlation => (product::row_centred(rows, scale), product::tile::<T, f64, Correlation>),
-            Metric::L1 => (Prepared::default(), direct::tile::<T, direct::L1>),
-            Metric::LInf => (Prepared::default(), direct::tile::<T, direct::LInf>),
-            Metric::Lp(p) => (Prepared { exponent: p, ..Prepared::default() }, direct::tile::<T, direct::Lp>),
+            Metric::Correlation => product::tile::<T, f64, Correlation>,
+            Metric::L1 => direct::tile::<T, direct::L1>,
+            Metric::LInf => direct::tile::<T, direct::LInf>,
+            Metric::Lp(_) => direct::tile::<T, direct::Lp>,
         };
-        Kernel { prepared, tile }
+        Kernel { global: Global { col_mean, exponent, scale }, metric, tile }
     }
 
-    /// `out[a * refs.len() + b] = metric(rows[cands[a]], rows[refs[b]])`, a tile of references
-    /// at a time so the tile stays in cache.
-    pub(crate) fn block(&self, rows: Rows<'_, T>, cands: &[usize], refs: &[usize], out: &mut [f64]) {
+    /// The statistics the kernel needs of each row of `rows` (computed row by row, so a row's
+    /// statistics do not depend on the rows around it).
+    pub(crate) fn stats(&self, rows: Rows<'_, T>) -> RowStats<T> {
+        let scale = self.global.scale;
+        match self.metric {
+            Metric::L2 | Metric::SquaredL2 => product::column_centred(rows, &self.global.col_mean, scale),
+            Metric::Cosine => product::norms(rows, scale),
+            Metric::Correlation => product::row_centred(rows, scale),
+            Metric::L1 | Metric::LInf | Metric::Lp(_) => RowStats::default(),
+        }
+    }
+
+    /// `out[i * refs.len() + j] = metric(a.rows[cands[i]], b.rows[refs[j]])`, a tile of
+    /// references at a time so the tile stays in cache.
+    pub(crate) fn block(&self, a: RowSet<'_, T>, cands: &[usize], b: RowSet<'_, T>, refs: &[usize], out: &mut [f64]) {
         let width = refs.len();
         assert!(out.len() >= cands.len() * width, "output buffer too small for the block");
         for (tile_start, tile) in (0..).step_by(REFERENCE_TILE).zip(refs.chunks(REFERENCE_TILE)) {
             let sub = OutTile { out: &mut *out, stride: width, offset: tile_start };
-            (self.tile)(rows, &self.prepared, cands, tile, sub);
+            (self.tile)(&self.global, a, cands, b, tile, sub);
         }
     }
 }

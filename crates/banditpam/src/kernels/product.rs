@@ -1,7 +1,7 @@
 //! Distances from a matrix product: L2, squared L2, cosine, correlation. Each is a [`Form`]:
 //! how its rows enter the product, and how a dot product becomes a distance.
 
-use super::{OutTile, Prepared, Rows};
+use super::{Global, OutTile, RowSet, RowStats, Rows};
 use crate::metric::cosine_from_parts;
 use crate::scalar::Scalar;
 
@@ -19,12 +19,20 @@ fn guard_ratio<C: Scalar>() -> f64 {
 
 /// A metric computed from dot products.
 pub(super) trait Form {
-    /// Append row `i` (`row`), shifted as the product needs, to `dst`.
-    fn gather<T: Scalar, C: Scalar>(row: &[T], i: usize, prepared: &Prepared<T>, dst: &mut Vec<C>);
+    /// Append row `i` of `set` (`row`), shifted as the product needs, to `dst`.
+    fn gather<T: Scalar, C: Scalar>(row: &[T], i: usize, set: &RowStats<T>, global: &Global<T>, dst: &mut Vec<C>);
 
-    /// The distance of rows `c` and `r` from their product `dot`; `ratio` is the share of the
-    /// norms below which the result is recomputed directly.
-    fn finish<T: Scalar>(rows: Rows<'_, T>, prepared: &Prepared<T>, c: usize, r: usize, dot: f64, ratio: f64) -> f64;
+    /// The distance of row `c` of `a` and row `r` of `b` from their product `dot`; `ratio` is
+    /// the share of the norms below which the result is recomputed directly.
+    fn finish<T: Scalar>(
+        global: &Global<T>,
+        a: RowSet<'_, T>,
+        c: usize,
+        b: RowSet<'_, T>,
+        r: usize,
+        dot: f64,
+        ratio: f64,
+    ) -> f64;
 }
 
 /// L2 (`SQUARED = false`) or squared L2, on column-centred rows.
@@ -36,17 +44,25 @@ pub(super) struct Correlation;
 
 impl<const SQUARED: bool> Form for Euclidean<SQUARED> {
     #[inline]
-    fn gather<T: Scalar, C: Scalar>(row: &[T], _: usize, prepared: &Prepared<T>, dst: &mut Vec<C>) {
-        let scale = prepared.scale;
-        dst.extend(row.iter().zip(&prepared.col_mean).map(|(&v, &m)| C::from_f64((v.to_f64() - m.to_f64()) * scale)));
+    fn gather<T: Scalar, C: Scalar>(row: &[T], _: usize, _: &RowStats<T>, global: &Global<T>, dst: &mut Vec<C>) {
+        let scale = global.scale;
+        dst.extend(row.iter().zip(&global.col_mean).map(|(&v, &m)| C::from_f64((v.to_f64() - m.to_f64()) * scale)));
     }
 
     #[inline(always)]
-    fn finish<T: Scalar>(rows: Rows<'_, T>, prepared: &Prepared<T>, c: usize, r: usize, dot: f64, ratio: f64) -> f64 {
-        let norms = prepared.row_stat[c] + prepared.row_stat[r];
+    fn finish<T: Scalar>(
+        global: &Global<T>,
+        a: RowSet<'_, T>,
+        c: usize,
+        b: RowSet<'_, T>,
+        r: usize,
+        dot: f64,
+        ratio: f64,
+    ) -> f64 {
+        let norms = a.stats.row_stat[c] + b.stats.row_stat[r];
         let sq = norms - 2.0 * dot;
-        let scale = prepared.scale;
-        let sq = if sq < ratio * norms { squared_l2_f64(rows.row(c), rows.row(r), scale) } else { sq };
+        let scale = global.scale;
+        let sq = if sq < ratio * norms { squared_l2_f64(a.rows.row(c), b.rows.row(r), scale) } else { sq };
         // Back to the data's units (overflowing to infinity only where the distance itself does).
         if SQUARED {
             sq / scale / scale
@@ -58,16 +74,24 @@ impl<const SQUARED: bool> Form for Euclidean<SQUARED> {
 
 impl Form for Cosine {
     #[inline]
-    fn gather<T: Scalar, C: Scalar>(row: &[T], _: usize, prepared: &Prepared<T>, dst: &mut Vec<C>) {
-        let scale = prepared.scale;
+    fn gather<T: Scalar, C: Scalar>(row: &[T], _: usize, _: &RowStats<T>, global: &Global<T>, dst: &mut Vec<C>) {
+        let scale = global.scale;
         dst.extend(row.iter().map(|&v| C::from_f64(v.to_f64() * scale)));
     }
 
     #[inline(always)]
-    fn finish<T: Scalar>(rows: Rows<'_, T>, prepared: &Prepared<T>, c: usize, r: usize, dot: f64, ratio: f64) -> f64 {
-        let dist = cosine_from_parts(dot, prepared.row_stat[c], prepared.row_stat[r]);
+    fn finish<T: Scalar>(
+        global: &Global<T>,
+        a: RowSet<'_, T>,
+        c: usize,
+        b: RowSet<'_, T>,
+        r: usize,
+        dot: f64,
+        ratio: f64,
+    ) -> f64 {
+        let dist = cosine_from_parts(dot, a.stats.row_stat[c], b.stats.row_stat[r]);
         if dist < ratio {
-            shifted_cosine_f64(rows.row(c), rows.row(r), 0.0, 0.0, prepared.scale)
+            shifted_cosine_f64(a.rows.row(c), b.rows.row(r), 0.0, 0.0, global.scale)
         } else {
             dist
         }
@@ -76,17 +100,25 @@ impl Form for Cosine {
 
 impl Form for Correlation {
     #[inline]
-    fn gather<T: Scalar, C: Scalar>(row: &[T], i: usize, prepared: &Prepared<T>, dst: &mut Vec<C>) {
-        let (m, scale) = (prepared.row_mean[i].to_f64(), prepared.scale);
+    fn gather<T: Scalar, C: Scalar>(row: &[T], i: usize, set: &RowStats<T>, global: &Global<T>, dst: &mut Vec<C>) {
+        let (m, scale) = (set.row_mean[i].to_f64(), global.scale);
         dst.extend(row.iter().map(|&v| C::from_f64((v.to_f64() - m) * scale)));
     }
 
     #[inline(always)]
-    fn finish<T: Scalar>(rows: Rows<'_, T>, prepared: &Prepared<T>, c: usize, r: usize, dot: f64, ratio: f64) -> f64 {
-        let dist = cosine_from_parts(dot, prepared.row_stat[c], prepared.row_stat[r]);
+    fn finish<T: Scalar>(
+        global: &Global<T>,
+        a: RowSet<'_, T>,
+        c: usize,
+        b: RowSet<'_, T>,
+        r: usize,
+        dot: f64,
+        ratio: f64,
+    ) -> f64 {
+        let dist = cosine_from_parts(dot, a.stats.row_stat[c], b.stats.row_stat[r]);
         if dist < ratio {
-            let (mc, mr) = (prepared.row_mean[c].to_f64(), prepared.row_mean[r].to_f64());
-            shifted_cosine_f64(rows.row(c), rows.row(r), mc, mr, prepared.scale)
+            let (mc, mr) = (a.stats.row_mean[c].to_f64(), b.stats.row_mean[r].to_f64());
+            shifted_cosine_f64(a.rows.row(c), b.rows.row(r), mc, mr, global.scale)
         } else {
             dist
         }
@@ -114,26 +146,25 @@ pub(crate) fn means_of_sums<T: Scalar>(sums: &[f64], count: usize) -> Vec<T> {
     sums.iter().map(|s| T::from_f64(s / count.max(1) as f64)).collect()
 }
 
-/// L2's statistics: the column means, and each row's squared norm after centring on them and
-/// scaling by `scale`.
-pub(super) fn column_centred<T: Scalar>(rows: Rows<'_, T>, col_mean: Vec<T>, scale: f64) -> Prepared<T> {
+/// L2's statistics: each row's squared norm after centring on the column means and scaling
+/// by `scale`.
+pub(super) fn column_centred<T: Scalar>(rows: Rows<'_, T>, col_mean: &[T], scale: f64) -> RowStats<T> {
     let centred_sq = |row: &[T]| -> f64 {
-        row.iter().zip(&col_mean).map(|(&v, &m)| ((v.to_f64() - m.to_f64()) * scale).powi(2)).sum()
+        row.iter().zip(col_mean).map(|(&v, &m)| ((v.to_f64() - m.to_f64()) * scale).powi(2)).sum()
     };
-    let row_stat = rows.iter().map(centred_sq).collect();
-    Prepared { row_stat, col_mean, scale, ..Prepared::default() }
+    RowStats { row_stat: rows.iter().map(centred_sq).collect(), row_mean: Vec::new() }
 }
 
 /// Cosine's statistics: each scaled row's norm.
-pub(super) fn norms<T: Scalar>(rows: Rows<'_, T>, scale: f64) -> Prepared<T> {
+pub(super) fn norms<T: Scalar>(rows: Rows<'_, T>, scale: f64) -> RowStats<T> {
     let row_stat =
         rows.iter().map(|row| row.iter().map(|v| (v.to_f64() * scale).powi(2)).sum::<f64>().sqrt()).collect();
-    Prepared { row_stat, scale, ..Prepared::default() }
+    RowStats { row_stat, row_mean: Vec::new() }
 }
 
 /// Correlation's statistics: each row's mean, and the norm of the row centred on it (in `f64`,
 /// as the product path of correlation sees the centred rows).
-pub(super) fn row_centred<T: Scalar>(rows: Rows<'_, T>, scale: f64) -> Prepared<T> {
+pub(super) fn row_centred<T: Scalar>(rows: Rows<'_, T>, scale: f64) -> RowStats<T> {
     let d = rows.d as f64;
     let row_mean: Vec<T> =
         rows.iter().map(|row| T::from_f64(row.iter().map(|v| v.to_f64()).sum::<f64>() / d)).collect();
@@ -142,40 +173,42 @@ pub(super) fn row_centred<T: Scalar>(rows: Rows<'_, T>, scale: f64) -> Prepared<
         .zip(&row_mean)
         .map(|(row, &m)| row.iter().map(|&v| ((v.to_f64() - m.to_f64()) * scale).powi(2)).sum::<f64>().sqrt())
         .collect();
-    Prepared { row_stat, row_mean, scale, ..Prepared::default() }
+    RowStats { row_stat, row_mean }
 }
 
 /// The rows `ids`, each as the form `F` enters it into the product, one after the other.
 /// Compiled for the machine's vector extensions: an elementwise loop over every value.
-fn gather<T: Scalar, C: Scalar, F: Form>(rows: Rows<'_, T>, prepared: &Prepared<T>, ids: &[usize]) -> Vec<C> {
-    let mut dst: Vec<C> = Vec::with_capacity(ids.len() * rows.d);
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
+fn gather<T: Scalar, C: Scalar, F: Form>(global: &Global<T>, set: RowSet<'_, T>, ids: &[usize]) -> Vec<C> {
+    let mut dst: Vec<C> = Vec::with_capacity(ids.len() * set.rows.d);
     for &i in ids {
-        F::gather(rows.row(i), i, prepared, &mut dst);
+        F::gather(set.rows.row(i), i, set.stats, global, &mut dst);
     }
     dst
 }
 
 /// One tile through the product, computed in `C`, finished by the form `F`.
 pub(super) fn tile<T: Scalar, C: Scalar, F: Form>(
-    rows: Rows<'_, T>,
-    prepared: &Prepared<T>,
+    global: &Global<T>,
+    a: RowSet<'_, T>,
     cands: &[usize],
+    b: RowSet<'_, T>,
     refs: &[usize],
     mut out: OutTile<'_>,
 ) {
-    let (a_len, b_len, d) = (cands.len(), refs.len(), rows.d);
+    let (a_len, b_len, d) = (cands.len(), refs.len(), a.rows.d);
     if a_len == 0 || b_len == 0 {
         return;
     }
-    let (a, b) = (gather::<T, C, F>(rows, prepared, cands), gather::<T, C, F>(rows, prepared, refs));
+    let (x, y) = (gather::<T, C, F>(global, a, cands), gather::<T, C, F>(global, b, refs));
     let mut dots = vec![C::ZERO; a_len * b_len];
-    C::dots(a_len, b_len, d, &a, &b, &mut dots);
+    C::dots(a_len, b_len, d, &x, &y, &mut dots);
 
     let ratio = guard_ratio::<C>();
     for (ai, &c) in cands.iter().enumerate() {
         let dst = out.row(ai, b_len);
         for ((slot, &r), dot) in dst.iter_mut().zip(refs).zip(&dots[ai * b_len..(ai + 1) * b_len]) {
-            *slot = F::finish(rows, prepared, c, r, dot.to_f64(), ratio);
+            *slot = F::finish(global, a, c, b, r, dot.to_f64(), ratio);
         }
     }
 }

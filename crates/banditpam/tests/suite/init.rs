@@ -33,7 +33,11 @@ fn kmedoids_plus_plus_draws_one_medoid_per_far_blob() {
     let n = values.len();
     let data = DenseData::new(&values, n, 1, Metric::L2).unwrap();
     for seed in 0..10 {
-        let params = KMedoids::new(5).init(Init::KMedoidsPlusPlus).seed(seed).max_iter(0);
+        let params = KMedoids::new(5)
+            .algorithm(Algorithm::BanditPamPlusPlus)
+            .init(Init::KMedoidsPlusPlus)
+            .seed(seed)
+            .max_iter(0);
         let fit = params.fit(&data).unwrap();
         let mut blob_of: Vec<usize> = fit.build_medoids.iter().map(|&m| m / 30).collect();
         blob_of.sort_unstable();

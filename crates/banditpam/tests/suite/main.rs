@@ -6,6 +6,7 @@ mod bandit;
 mod common;
 mod equivalence;
 mod errors;
+mod gap;
 mod hardening;
 mod init;
 mod kernels;

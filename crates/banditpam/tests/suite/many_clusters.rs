@@ -8,16 +8,24 @@ use banditpam::{Algorithm, DenseData, Init, KMedoids, Metric, Precomputed, Workl
 #[test]
 fn auto_follows_its_documented_rule() {
     let fasterpam = (Algorithm::FasterPam, Some(Init::OneBatch));
+    let pam = (Algorithm::FastPam1, Some(Init::Build));
     let table = [
+        (150, 3, true, pam.clone()),
+        (2_000, 300, true, pam.clone()),
+        (5_000, 10, true, pam.clone()),
+        (2_000, 5, false, (Algorithm::OneBatchSwap, None)),
+        (2_001, 11, true, fasterpam.clone()),
+        (5_001, 5, true, (Algorithm::OneBatchSwap, None)),
         (10_000, 5, true, (Algorithm::OneBatchSwap, None)),
         (10_000, 10, false, (Algorithm::OneBatchSwap, None)),
         (30_000, 10, true, (Algorithm::OneBatchSwap, None)),
         (10_000, 11, true, fasterpam.clone()),
         (10_000, 200, true, fasterpam.clone()),
         (50_000, 5, true, fasterpam.clone()),
-        (10_000, 100, false, (Algorithm::OneBatchSwap, None)),
-        (30_001, 5, false, (Algorithm::OneBatchPam, None)),
-        (100_000, 100, false, (Algorithm::OneBatchPam, None)),
+        (1_000, 100, false, (Algorithm::NearSwap, None)),
+        (10_000, 100, false, (Algorithm::NearSwap, None)),
+        (30_001, 5, false, (Algorithm::NearSwap, None)),
+        (100_000, 100, false, (Algorithm::NearSwap, None)),
     ];
     for (n, k, matrix_fits, expected) in table {
         assert_eq!(Algorithm::choose(Workload { n, k, matrix_fits }), expected, "n {n}, k {k}, matrix {matrix_fits}");
@@ -35,10 +43,11 @@ fn auto_fits_report_the_method_the_rule_chose() {
         let values = uniform(n, d, 3);
         let data = DenseData::new(&values, n, d, metric).unwrap();
         let cases = [
-            (5, None, Algorithm::OneBatchSwap),
-            (40, None, Algorithm::FasterPam),
-            (40, Some(square_f32 - 1), Algorithm::OneBatchSwap),
-            (40, Some(square_f32), Algorithm::FasterPam),
+            (5, None, Algorithm::FastPam1),
+            (40, None, Algorithm::FastPam1),
+            (5, Some(square_f32 - 1), Algorithm::OneBatchSwap),
+            (40, Some(square_f32 - 1), Algorithm::NearSwap),
+            (40, Some(square_f32), Algorithm::FastPam1),
         ];
         for (k, budget, expected) in cases {
             let fit = KMedoids::new(k).memory_budget(budget).fit(&data).unwrap();
@@ -47,7 +56,7 @@ fn auto_fits_report_the_method_the_rule_chose() {
         }
         // A given start is kept: auto only fills in its own when the caller names none.
         let given = KMedoids::new(40).init(Init::Medoids((0..40).collect())).max_iter(0).fit(&data).unwrap();
-        assert_eq!((given.algorithm, given.medoids.clone()), (Algorithm::FasterPam, (0..40).collect()));
+        assert_eq!((given.algorithm, given.medoids.clone()), (Algorithm::FastPam1, (0..40).collect()));
     }
 }
 

@@ -77,7 +77,7 @@ proptest! {
         // OneBatchPAM's swaps follow a batch estimate, which may disagree with the true loss:
         // its exact loss is reported once, after them, and only later swaps must not raise it.
         let (mut previous, later) = match ALGORITHMS[a] {
-            // `auto` runs onebatch+swap, or FasterPAM from OneBatchPAM's answer.
+            // `auto` may run onebatch+swap, nearswap or FasterPAM from OneBatchPAM's answer.
             Algorithm::OneBatchPam | Algorithm::OneBatchSwap | Algorithm::Auto => {
                 (losses.first().copied().unwrap_or(fit.build_loss), losses.get(1..).unwrap_or(&[]))
             }

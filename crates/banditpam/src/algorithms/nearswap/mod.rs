@@ -1,0 +1,119 @@
+//! `nearswap`: eager swaps screened near each candidate, each verified exactly, without the
+//! n x n matrix.
+//!
+//! The change of loss of swapping candidate c in for medoid i splits (FasterPAM's removal
+//! loss) as
+//!
+//! ```text
+//! delta(i, c) = R_i + sum_j min(d(c, j) - best_j, 0)
+//!                   - sum_{nearest_j = i} (second_j - clamp(d(c, j), best_j, second_j))
+//! ```
+//!
+//! with `R_i` the exact removal loss of medoid i. Only objects near c have non-zero terms in
+//! the two sums. A pass visits the clusters in turn. A cluster's objects are its candidates,
+//! screened on references in three strata, each sampled object weighted by the share it
+//! stands for: the objects of the clusters of the medoids nearest to the cluster's medoid (all
+//! of them, or a sample by priority of a large one), thinner samples of the next clusters out,
+//! and one fixed batch for the rest of the data (which estimates only the objects the candidate
+//! takes over: a sampled far object standing for many would make the least of the k estimates
+//! a lottery). Candidates whose estimate is improving are verified in windows: their exact
+//! rows are computed together, and each in turn is swapped in if its exact change of loss is
+//! negative. The loss falls at every swap; the search ends after a pass without one.
+//!
+//! The search runs as a driver that sends tasks to chunks of rows (`protocol`): the in-memory
+//! fit uses one chunk in this process, the Dask estimator the chunks on its workers, and both
+//! find the same medoids (docs/ALGORITHMS.md, "nearswap").
+
+pub(crate) mod protocol;
+
+use super::{Method, Search, Start, Swaps};
+use crate::chunks::LocalExecutor;
+use crate::error::Result;
+use crate::observer::Event;
+
+/// nearswap: OneBatchPAM's start, then eager swaps screened near each candidate, verified exactly.
+pub(crate) const METHOD: Method = Method {
+    name: "nearswap",
+    aliases: &[],
+    start: Start::OneBatch,
+    bandit_build: false,
+    samples_references: false,
+    wants_matrix: false,
+    fixed_order: true,
+    sharded: true,
+    swap: run,
+};
+
+/// How the screening samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Screening {
+    /// Clusters whose objects screen a candidate: those of the medoids nearest to the
+    /// candidate's own medoid (its own included).
+    pub neighbours: usize,
+    /// At most this many objects of each such cluster (a sample by priority beyond it).
+    pub per_cluster: usize,
+    /// The next clusters out, sampled more thinly: a candidate takes over some of their
+    /// objects too, and the far batch alone sees them too rarely.
+    pub ring: usize,
+    /// At most this many objects of each ring cluster.
+    pub per_ring_cluster: usize,
+    /// Objects of the fixed batch that screens the rest of the data.
+    pub far: usize,
+    /// Candidates verified together (their exact rows computed in one pass).
+    pub window: usize,
+    /// Candidates whose screening distances are computed together.
+    pub block: usize,
+}
+
+impl Default for Screening {
+    /// The defaults, measured on shifted MNIST at n = 100,000, k = 100 (docs/ALGORITHMS.md).
+    fn default() -> Self {
+        Screening {
+            neighbours: 4,
+            per_cluster: 300,
+            ring: 16,
+            per_ring_cluster: 100,
+            far: 2000,
+            window: 64,
+            block: 256,
+        }
+    }
+}
+
+/// A swap must lower the loss by more than this share of it (rounding of a loss summed over
+/// many objects is far below it).
+pub(crate) const TOLERANCE: f64 = 1e-9;
+
+/// The priority of object `j` for samples: a hash of it and the seed (SplitMix64's mixer), so
+/// that which objects a sample takes depends on the seed and the objects only, not on how the
+/// rows are split.
+pub(crate) fn priority(seed: u64, j: usize) -> u64 {
+    let mut z = seed ^ (j as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The in-memory search: the driver on this process's data as one chunk.
+fn run(search: &mut Search<'_, '_>) -> Result<Swaps> {
+    let ctx = search.ctx;
+    let mut executor = LocalExecutor::whole(ctx);
+    let settings = protocol::Settings {
+        screening: search.tuning.screening,
+        seed: search.seed,
+        max_passes: search.max_iter,
+        budget_bytes: search.tuning.budget.bytes,
+    };
+    let mut report = |pass: usize, swaps: usize, loss: f64| {
+        let distance_evaluations = ctx.counts().total();
+        ctx.report(Event::SwapStep { iteration: pass, swaps, loss, distance_evaluations });
+        ctx.check_interrupted()
+    };
+    let (found, _) = protocol::search(&mut executor, &search.state.medoids, settings, &mut report)?;
+    // The chunk's assignment is the search's: take it over (same rows, same order).
+    search.state =
+        executor.into_states().pop().and_then(|s| s.into_assignment()).unwrap_or_else(|| search.state.clone());
+    search.state.weights = ctx.weights.clone();
+    Ok(found)
+}

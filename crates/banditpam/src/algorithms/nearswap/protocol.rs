@@ -1,0 +1,736 @@
+//! nearswap as a driver and chunk tasks: the driver ([`search`]) holds the medoids and the
+//! sums over all rows; each chunk holds the assignment of its own rows to the medoids.
+//!
+//! A pass, for each cluster in turn:
+//! 1. [`Task::Sample`]: each chunk offers its lowest-priority members of the clusters to be
+//!    sampled; the driver keeps the lowest over all chunks, plus the far batch's objects
+//!    outside those clusters, and fetches the references' rows ([`Task::Rows`]);
+//! 2. [`Task::Turn`]: the chunks list the cluster's candidates, which the driver cuts into
+//!    blocks in object order;
+//! 3. [`Task::Screen`]: each chunk estimates the change of loss of its candidates of a block
+//!    (from the last one verified on) and offers the first improving ones; the driver keeps
+//!    the first `window` of them;
+//! 4. [`Task::Verify`] and [`Task::Step`]: each chunk computes its rows' distances to the
+//!    window's candidates (kept) and its share of a candidate's exact change of loss; the
+//!    driver adds the shares and tells the chunks to apply the swap or not, then asks for the
+//!    next candidate's shares; after swaps, the references' state is read again
+//!    ([`Task::States`]).
+//!
+//! Every sum a decision reads is exact ([`ExactSum`]), every choice is made in object order,
+//! and distances depend on their two rows only: the medoids do not depend on the chunks.
+
+use std::ops::Range;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{priority, Screening, TOLERANCE};
+use crate::algorithms::{best_position, Swaps};
+use crate::chunks::{ChunkRows, ChunkTask, Executor, Targets};
+use crate::error::{Error, Result};
+use crate::exact::ExactSum;
+use crate::memory::Budget;
+use crate::state::Assignment;
+
+/// What the search is told.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settings {
+    pub screening: Screening,
+    pub seed: u64,
+    pub max_passes: usize,
+    /// Bytes the chunks' kept blocks may take (checked per chunk).
+    pub budget_bytes: usize,
+}
+
+/// A chunk task of nearswap.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Task {
+    /// Compute the rows' distances to the medoids (within `budget` bytes) and assign the rows.
+    Assign { medoids: Targets, budget: usize },
+    /// Offer the lowest-priority members (at most `cap`) of each `(cluster, cap)`, the
+    /// lowest-priority `far` rows of all, and the state of the rows `ids` held here.
+    Sample { clusters: Vec<(usize, usize)>, far: usize, seed: u64, ids: Vec<usize> },
+    /// The rows `ids` held here, as targets.
+    Rows { ids: Vec<usize> },
+    /// The state (best, second, nearest) of the rows `ids` held here.
+    States { ids: Vec<usize> },
+    /// Start the turn of `cluster`: list its candidates (its members that are not medoids).
+    Turn { cluster: usize },
+    /// Estimate the change of loss of the turn's candidates with numbers in `block` and from
+    /// `from` on, against `refs`; offer the first `limit` whose estimate is below `threshold`.
+    Screen { refs: References, removal: Vec<f64>, threshold: f64, block: Range<usize>, from: usize, limit: usize },
+    /// Compute (and keep, within `budget` bytes) the rows' distances to `cands`, and the
+    /// share of the first one's exact change of loss.
+    Verify { cands: Targets, budget: usize },
+    /// Swap window candidate `t` in at position `pos` (if `apply`), then give the share of
+    /// window candidate `next`'s exact change of loss (if any).
+    Step { apply: Option<(usize, usize)>, next: Option<usize> },
+}
+
+/// The references of a screening: their rows, the weight each carries, and their state.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct References {
+    pub targets: Targets,
+    pub weight: Vec<f64>,
+    /// Whether a reference is in a sampled cluster (not the far batch).
+    pub near: Vec<bool>,
+    pub best: Vec<f64>,
+    pub second: Vec<f64>,
+    pub nearest: Vec<usize>,
+}
+
+/// A member offered to a sample: `(priority, object, weight)`.
+type Offered = (u64, usize, f64);
+
+/// A chunk's reply.
+// Built once per task and serialized at once: boxing the large variants would only add an
+// allocation.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum Reply {
+    /// The sums over the chunk's rows after an assignment or a swap.
+    Sums(Sums),
+    /// Per sampled cluster, the members offered; the far rows offered; the states asked for.
+    Sample {
+        clusters: Vec<Vec<Offered>>,
+        far: Vec<Offered>,
+        states: Vec<RowState>,
+    },
+    Rows(Targets),
+    States(Vec<RowState>),
+    /// The candidates of the turn held here.
+    Turn(Vec<usize>),
+    /// The first improving candidates held here.
+    Screen(Vec<usize>),
+    /// A share of a candidate's change of loss, and, after a swap, the sums.
+    Step {
+        sums: Option<Sums>,
+        deltas: Option<Deltas>,
+    },
+}
+
+/// `(object, best, second, nearest)`.
+pub type RowState = (usize, f64, f64, usize);
+
+/// Sums over a chunk's rows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sums {
+    pub loss: ExactSum,
+    /// Per medoid position: the removal loss and the weight of its cluster.
+    pub removal: Vec<ExactSum>,
+    pub weight: Vec<ExactSum>,
+    /// For each medoid held here, `(position, distances from every medoid to it)`.
+    pub medoid_columns: Vec<(usize, Vec<f64>)>,
+}
+
+/// A share of a candidate's change of loss: the part shared by every position, and each
+/// position's own part.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Deltas {
+    pub shared: ExactSum,
+    pub own: Vec<ExactSum>,
+}
+
+/// The screening distances of a block of candidates: its range of candidate numbers, the
+/// number of references, and `(candidate's local row, distances)`.
+type ScreenBlock = (Range<usize>, usize, Vec<(usize, Vec<f64>)>);
+
+/// What a chunk keeps.
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct State {
+    assignment: Option<Assignment>,
+    /// The turn's cluster and candidates (local rows).
+    turn: Option<(usize, Vec<usize>)>,
+    /// The screening distances of the block in progress: its range, the references' number, and
+    /// `(candidate's local row, distances)`.
+    block: Option<ScreenBlock>,
+    /// The window's candidates and every row's distance to each (candidates x rows).
+    window: Option<(Targets, Vec<f64>)>,
+}
+
+impl State {
+    /// The assignment of the chunk's rows, once there is one.
+    pub(crate) fn into_assignment(self) -> Option<Assignment> {
+        self.assignment
+    }
+}
+
+impl ChunkTask for Task {
+    type State = State;
+    type Reply = Reply;
+
+    fn run(&self, chunk: &dyn ChunkRows, state: &mut State) -> Result<Reply> {
+        chunk.check_interrupted()?;
+        match self {
+            Task::Assign { medoids, budget } => assign(chunk, state, medoids, *budget),
+            Task::Sample { clusters, far, seed, ids } => sample(chunk, state, clusters, *far, *seed, ids),
+            Task::Rows { ids } => Ok(Reply::Rows(chunk.targets(&local_rows(chunk, ids))?)),
+            Task::States { ids } => Ok(Reply::States(states(chunk, assignment(state)?, ids))),
+            Task::Turn { cluster } => {
+                let a = assignment(state)?;
+                let offset = chunk.offset();
+                let cands: Vec<usize> =
+                    (0..chunk.len()).filter(|&r| a.nearest[r] == *cluster && !a.is_medoid(offset + r)).collect();
+                let ids = cands.iter().map(|&r| offset + r).collect();
+                state.turn = Some((*cluster, cands));
+                state.block = None;
+                Ok(Reply::Turn(ids))
+            }
+            Task::Screen { refs, removal, threshold, block, from, limit } => {
+                screen(chunk, state, refs, removal, *threshold, block.clone(), *from, *limit).map(Reply::Screen)
+            }
+            Task::Verify { cands, budget } => {
+                let all: Vec<usize> = (0..chunk.len()).collect();
+                let what = "nearswap's verified rows (window x rows)";
+                let mut dists = Budget { bytes: *budget }.vec(what, cands.len() * all.len(), 0.0)?;
+                chunk.distances_from_targets(cands, &all, &mut dists)?;
+                state.window = Some((cands.clone(), dists));
+                let deltas = shares(state, 0)?;
+                Ok(Reply::Step { sums: None, deltas: Some(deltas) })
+            }
+            Task::Step { apply, next } => {
+                let sums = match apply {
+                    Some((t, pos)) => {
+                        let (cands, dists) =
+                            state.window.as_ref().ok_or_else(|| protocol("a swap before its window"))?;
+                        let len = chunk.len();
+                        let row = dists
+                            .get(t * len..(t + 1) * len)
+                            .ok_or_else(|| protocol("a window candidate out of range"))?;
+                        let candidate = cands.ids[*t];
+                        let a = state.assignment.as_mut().ok_or_else(|| protocol("a swap before the assignment"))?;
+                        if *pos >= a.medoids.len() {
+                            return Err(protocol("a medoid position out of range"));
+                        }
+                        a.replace(*pos, candidate, row);
+                        Some(sums(chunk, a))
+                    }
+                    None => None,
+                };
+                let deltas = next.map(|t| shares(state, t)).transpose()?;
+                Ok(Reply::Step { sums, deltas })
+            }
+        }
+    }
+}
+
+fn protocol(what: &str) -> Error {
+    Error::InvalidParameter { name: "task", expected: "nearswap's tasks in their order", value: what.to_string() }
+}
+
+fn assignment(state: &State) -> Result<&Assignment> {
+    state.assignment.as_ref().ok_or_else(|| protocol("a task before the assignment"))
+}
+
+/// The local rows of the objects `ids` that this chunk holds, in the order given.
+fn local_rows(chunk: &dyn ChunkRows, ids: &[usize]) -> Vec<usize> {
+    let rows = chunk.offset()..chunk.offset() + chunk.len();
+    ids.iter().filter(|j| rows.contains(j)).map(|j| j - chunk.offset()).collect()
+}
+
+fn states(chunk: &dyn ChunkRows, a: &Assignment, ids: &[usize]) -> Vec<RowState> {
+    local_rows(chunk, ids).into_iter().map(|r| (chunk.offset() + r, a.best[r], a.second[r], a.nearest[r])).collect()
+}
+
+fn assign(chunk: &dyn ChunkRows, state: &mut State, medoids: &Targets, budget: usize) -> Result<Reply> {
+    let len = chunk.len();
+    let all: Vec<usize> = (0..len).collect();
+    let mut rows = Budget { bytes: budget }.vec("the medoids' distance rows (k x n)", medoids.len() * len, 0.0)?;
+    chunk.distances_from_targets(medoids, &all, &mut rows)?;
+    let weights: Option<std::sync::Arc<[f64]>> =
+        (0..len).any(|r| chunk.weight(r) != 1.0).then(|| (0..len).map(|r| chunk.weight(r)).collect());
+    let mut a = Assignment::empty(len);
+    a.weights = weights;
+    for (&m, row) in medoids.ids.iter().zip(rows.chunks_exact(len.max(1))) {
+        a.push(m, row)?;
+    }
+    if len == 0 {
+        a.medoids = medoids.ids.clone();
+    }
+    let sums = sums(chunk, &a);
+    state.assignment = Some(a);
+    state.turn = None;
+    state.block = None;
+    state.window = None;
+    Ok(Reply::Sums(sums))
+}
+
+/// The sums over the chunk's rows of its assignment.
+fn sums(chunk: &dyn ChunkRows, a: &Assignment) -> Sums {
+    let k = a.medoids.len();
+    let (mut loss, mut removal, mut weight) = (ExactSum::new(), vec![ExactSum::new(); k], vec![ExactSum::new(); k]);
+    for r in 0..chunk.len() {
+        let w = chunk.weight(r);
+        let i = a.nearest[r];
+        loss.add(w * a.best[r]);
+        if k > 1 {
+            removal[i].add(w * (a.second[r] - a.best[r]));
+        }
+        weight[i].add(w);
+    }
+    let offset = chunk.offset();
+    let medoid_columns = a
+        .medoids
+        .iter()
+        .enumerate()
+        .filter(|(_, &m)| (offset..offset + chunk.len()).contains(&m))
+        .map(|(pos, &m)| (pos, (0..k).map(|i| a.row(i)[m - offset]).collect()))
+        .collect();
+    Sums { loss, removal, weight, medoid_columns }
+}
+
+fn sample(
+    chunk: &dyn ChunkRows,
+    state: &State,
+    clusters: &[(usize, usize)],
+    far: usize,
+    seed: u64,
+    ids: &[usize],
+) -> Result<Reply> {
+    let a = assignment(state)?;
+    let offset = chunk.offset();
+    let k = a.medoids.len();
+    let mut slot = vec![usize::MAX; k];
+    for (s, &(cluster, _)) in clusters.iter().enumerate() {
+        if cluster < k {
+            slot[cluster] = s;
+        }
+    }
+    let mut offered: Vec<Vec<Offered>> = vec![Vec::new(); clusters.len()];
+    let mut far_rows: Vec<Offered> = Vec::new();
+    for r in 0..chunk.len() {
+        let j = offset + r;
+        let p = priority(seed, j);
+        let s = slot[a.nearest[r]];
+        if s != usize::MAX {
+            offered[s].push((p, j, chunk.weight(r)));
+        }
+        if far > 0 {
+            far_rows.push((p, j, chunk.weight(r)));
+        }
+    }
+    let lowest = |mut list: Vec<Offered>, cap: usize| {
+        if list.len() > cap {
+            list.select_nth_unstable_by_key(cap, |o| (o.0, o.1));
+            list.truncate(cap);
+        }
+        list.sort_unstable_by_key(|o| (o.0, o.1));
+        list
+    };
+    let clusters = offered.into_iter().zip(clusters).map(|(list, &(_, cap))| lowest(list, cap)).collect();
+    Ok(Reply::Sample { clusters, far: lowest(far_rows, far), states: states(chunk, a, ids) })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn screen(
+    chunk: &dyn ChunkRows,
+    state: &mut State,
+    refs: &References,
+    removal: &[f64],
+    threshold: f64,
+    block: Range<usize>,
+    from: usize,
+    limit: usize,
+) -> Result<Vec<usize>> {
+    let offset = chunk.offset();
+    let (_, cands) = state.turn.as_ref().ok_or_else(|| protocol("a screening before its turn"))?;
+    let fresh = !matches!(&state.block, Some((range, count, _)) if *range == block && *count == refs.targets.len());
+    if fresh {
+        let mine: Vec<usize> = cands.iter().copied().filter(|&r| block.contains(&(offset + r))).collect();
+        let width = refs.targets.len();
+        let mut dists =
+            crate::memory::filled("nearswap's screening block (candidates x references)", mine.len() * width, 0.0)?;
+        chunk.distances_to_targets(&mine, &refs.targets, &mut dists)?;
+        let rows = mine.into_iter().zip(dists.chunks_exact(width.max(1)).map(<[f64]>::to_vec)).collect();
+        state.block = Some((block, width, rows));
+    }
+    let a = assignment(state)?;
+    let Some((_, _, rows)) = &state.block else { return Ok(Vec::new()) };
+    let k = removal.len();
+    let improving: Vec<Option<usize>> = rows
+        .par_iter()
+        .map(|(r, row)| {
+            let j = offset + r;
+            if j < from || a.is_medoid(j) {
+                return None;
+            }
+            (estimate(refs, removal, row) < threshold).then_some(j)
+        })
+        .collect();
+    let _ = k;
+    Ok(improving.into_iter().flatten().take(limit).collect())
+}
+
+/// The least estimated change of loss over the positions for a candidate whose distances to
+/// the references are `row`.
+fn estimate(refs: &References, removal: &[f64], row: &[f64]) -> f64 {
+    let k = removal.len();
+    let mut shared = 0.0;
+    let mut saved = vec![0.0; k];
+    for (t, &d) in row.iter().enumerate() {
+        let (best, second, w) = (refs.best[t], refs.second[t], refs.weight[t]);
+        shared += w * (d - best).min(0.0);
+        if k == 1 {
+            // No second medoid: the one medoid's own part is the whole change.
+            saved[0] += w * (d - best).max(0.0);
+        } else if refs.near[t] {
+            saved[refs.nearest[t]] += w * (second - d.max(best).min(second));
+        }
+    }
+    if k == 1 {
+        return shared + saved[0];
+    }
+    (0..k).map(|i| shared + removal[i] - saved[i]).fold(f64::INFINITY, f64::min)
+}
+
+/// The chunk's share of window candidate `t`'s exact change of loss under its assignment now.
+fn shares(state: &State, t: usize) -> Result<Deltas> {
+    let a = assignment(state)?;
+    let (_, dists) = state.window.as_ref().ok_or_else(|| protocol("a verification before its window"))?;
+    let len = a.best.len();
+    let row = dists.get(t * len..(t + 1) * len).ok_or_else(|| protocol("a window candidate out of range"))?;
+    let k = a.medoids.len();
+    let (mut shared, mut own) = (ExactSum::new(), vec![ExactSum::new(); k]);
+    for (j, &d) in row.iter().enumerate() {
+        let w = a.weights.as_deref().map_or(1.0, |w| w[j]);
+        let best = a.best[j];
+        shared.add(w * (d - best).min(0.0));
+        own[a.nearest[j]].add(w * (d.min(a.second[j]) - best).max(0.0));
+    }
+    Ok(Deltas { shared, own })
+}
+
+/// The driver's view of the search.
+struct Driver {
+    k: usize,
+    medoids: Vec<usize>,
+    /// `between[i][a] = d(medoid i, medoid a)`.
+    between: Vec<Vec<f64>>,
+    loss: f64,
+    removal: Vec<f64>,
+    weight: Vec<f64>,
+    total_weight: f64,
+}
+
+impl Driver {
+    fn absorb(&mut self, parts: Vec<Sums>) {
+        let k = self.k;
+        let (mut loss, mut removal, mut weight) = (ExactSum::new(), vec![ExactSum::new(); k], vec![ExactSum::new(); k]);
+        for part in parts {
+            loss.merge(&part.loss);
+            for i in 0..k {
+                removal[i].merge(&part.removal[i]);
+                weight[i].merge(&part.weight[i]);
+            }
+            for (pos, column) in part.medoid_columns {
+                for (i, v) in column.into_iter().enumerate() {
+                    self.between[i][pos] = v;
+                }
+            }
+        }
+        self.loss = loss.value();
+        self.removal = removal.iter().map(ExactSum::value).collect();
+        self.weight = weight.iter().map(ExactSum::value).collect();
+        self.total_weight = {
+            let mut all = ExactSum::new();
+            weight.iter().for_each(|w| all.merge(w));
+            all.value()
+        };
+    }
+
+    /// The positions of the medoids nearest to the medoid at `cluster` (itself first).
+    fn nearest_medoids(&self, cluster: usize, count: usize) -> Vec<usize> {
+        let mut by_distance: Vec<(f64, usize)> =
+            (0..self.k).map(|i| (if i == cluster { f64::NEG_INFINITY } else { self.between[i][cluster] }, i)).collect();
+        by_distance.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        by_distance.into_iter().take(count.max(1)).map(|(_, i)| i).collect()
+    }
+}
+
+fn expect_sums(replies: Vec<Reply>) -> Result<Vec<Sums>> {
+    replies.into_iter().map(|r| if let Reply::Sums(s) = r { Ok(s) } else { Err(protocol("sums")) }).collect()
+}
+
+/// The search from `initial` medoids. `report(pass, swaps, loss)` is called after each pass
+/// and may stop the search with an error. Returns what the search did and the medoids; the
+/// chunks hold the final assignment.
+pub(crate) fn search<E: Executor<Task>>(
+    exec: &mut E,
+    initial: &[usize],
+    settings: Settings,
+    report: &mut dyn FnMut(usize, usize, f64) -> Result<()>,
+) -> Result<(Swaps, Vec<usize>)> {
+    let k = initial.len();
+    let n: usize = exec.chunk_lens().iter().sum();
+    let lens = exec.chunk_lens();
+    let medoid_rows = fetch_rows(exec, &lens, initial)?;
+    let parts = expect_sums(exec.run_all(&Task::Assign { medoids: medoid_rows, budget: settings.budget_bytes })?)?;
+    let mut driver = Driver {
+        k,
+        medoids: initial.to_vec(),
+        between: vec![vec![0.0; k]; k],
+        loss: 0.0,
+        removal: vec![0.0; k],
+        weight: vec![0.0; k],
+        total_weight: 0.0,
+    };
+    driver.absorb(parts);
+    if k == n {
+        return Ok((Swaps { applied: 0, converged: true }, driver.medoids));
+    }
+    let screening = settings.screening;
+    let seed = settings.seed;
+    // The far batch: the lowest priorities over all objects.
+    let far = merge_lowest(
+        exec.run_all(&Task::Sample { clusters: Vec::new(), far: screening.far, seed, ids: Vec::new() })?,
+        None,
+        screening.far,
+    )?;
+    let far_ids: Vec<usize> = far.iter().map(|o| o.1).collect();
+    let far_weight: Vec<f64> = far.iter().map(|o| o.2).collect();
+    let mut swaps = 0;
+    for pass in 0..settings.max_passes {
+        let mut applied = 0;
+        for cluster in 0..k {
+            applied += turn(exec, &lens, &mut driver, cluster, &far_ids, &far_weight, settings)?;
+        }
+        swaps += applied;
+        report(pass + 1, swaps, driver.loss)?;
+        if applied == 0 {
+            return Ok((Swaps { applied: swaps, converged: true }, driver.medoids));
+        }
+    }
+    Ok((Swaps { applied: swaps, converged: settings.max_passes == 0 }, driver.medoids))
+}
+
+/// The rows of the objects `ids` (in that order) as targets.
+fn fetch_rows<E: Executor<Task>>(exec: &mut E, lens: &[usize], ids: &[usize]) -> Result<Targets> {
+    let which = holders(lens, ids);
+    let replies = exec.run(&Task::Rows { ids: ids.to_vec() }, &which)?;
+    let mut got = Targets::default();
+    for reply in replies {
+        let Reply::Rows(t) = reply else { return Err(protocol("rows")) };
+        got.extend(t);
+    }
+    // Back into the order asked for.
+    let at: std::collections::HashMap<usize, usize> = got.ids.iter().enumerate().map(|(p, &id)| (id, p)).collect();
+    let picks: Vec<usize> = ids
+        .iter()
+        .map(|id| at.get(id).copied().ok_or_else(|| protocol("a row no chunk holds")))
+        .collect::<Result<_>>()?;
+    Ok(got.select(&picks))
+}
+
+/// The chunks holding any of the objects `ids`.
+fn holders(lens: &[usize], ids: &[usize]) -> Vec<usize> {
+    let mut starts = Vec::with_capacity(lens.len());
+    let mut start = 0;
+    for &len in lens {
+        starts.push(start);
+        start += len;
+    }
+    let mut which: Vec<usize> = ids.iter().map(|&j| starts.partition_point(|&s| s <= j) - 1).collect();
+    which.sort_unstable();
+    which.dedup();
+    which.retain(|&c| lens[c] > 0);
+    which
+}
+
+/// The lowest `cap` offers of slot `slot` (or of the far lists) over all chunks' sample replies.
+fn merge_lowest(replies: Vec<Reply>, slot: Option<usize>, cap: usize) -> Result<Vec<Offered>> {
+    let mut all = Vec::new();
+    for reply in replies {
+        let Reply::Sample { clusters, far, .. } = reply else { return Err(protocol("a sample")) };
+        all.extend(match slot {
+            Some(s) => clusters.into_iter().nth(s).unwrap_or_default(),
+            None => far,
+        });
+    }
+    all.sort_unstable_by_key(|o| (o.0, o.1));
+    all.truncate(cap);
+    Ok(all)
+}
+
+/// One cluster's turn: returns the swaps applied.
+fn turn<E: Executor<Task>>(
+    exec: &mut E,
+    lens: &[usize],
+    driver: &mut Driver,
+    cluster: usize,
+    far_ids: &[usize],
+    far_weight: &[f64],
+    settings: Settings,
+) -> Result<usize> {
+    let screening = settings.screening;
+    let near = driver.nearest_medoids(cluster, screening.neighbours + screening.ring);
+    let caps: Vec<(usize, usize)> = near
+        .iter()
+        .enumerate()
+        .map(|(rank, &b)| {
+            (b, if rank < screening.neighbours { screening.per_cluster } else { screening.per_ring_cluster })
+        })
+        .collect();
+    let replies =
+        exec.run_all(&Task::Sample { clusters: caps.clone(), far: 0, seed: settings.seed, ids: far_ids.to_vec() })?;
+    let mut offers: Vec<Vec<Offered>> = vec![Vec::new(); caps.len()];
+    let mut far_states: Vec<RowState> = Vec::new();
+    for reply in replies {
+        let Reply::Sample { clusters, states, .. } = reply else { return Err(protocol("a sample")) };
+        for (slot, list) in clusters.into_iter().enumerate() {
+            offers[slot].extend(list);
+        }
+        far_states.extend(states);
+    }
+    // References: each sampled cluster's lowest priorities, weighted by the share they stand
+    // for; then the far batch outside the sampled clusters, for the rest of the weight.
+    let mut chosen: Vec<(usize, f64, bool)> = Vec::new();
+    let mut sampled_weight = 0.0;
+    for (slot, &(b, cap)) in caps.iter().enumerate() {
+        let list = &mut offers[slot];
+        list.sort_unstable_by_key(|o| (o.0, o.1));
+        list.truncate(cap);
+        let taken: f64 = list.iter().map(|o| o.2).sum();
+        let share = if taken > 0.0 { driver.weight[b] / taken } else { 0.0 };
+        sampled_weight += driver.weight[b];
+        chosen.extend(list.iter().map(|o| (o.1, o.2 * share, true)));
+    }
+    far_states.sort_unstable_by_key(|s| s.0);
+    let outside: Vec<(usize, f64)> = far_ids
+        .iter()
+        .zip(far_weight)
+        .filter(|(&j, _)| far_states.binary_search_by_key(&j, |s| s.0).is_ok_and(|p| !near.contains(&far_states[p].3)))
+        .map(|(&j, &w)| (j, w))
+        .collect();
+    let far_total: f64 = outside.iter().map(|o| o.1).sum();
+    if far_total > 0.0 {
+        let share = ((driver.total_weight - sampled_weight) / far_total).max(0.0);
+        chosen.extend(outside.iter().map(|&(j, w)| (j, w * share, false)));
+    }
+    chosen.sort_unstable_by_key(|c| c.0);
+    let ids: Vec<usize> = chosen.iter().map(|c| c.0).collect();
+    let mut refs = References {
+        targets: fetch_rows(exec, lens, &ids)?,
+        weight: chosen.iter().map(|c| c.1).collect(),
+        near: chosen.iter().map(|c| c.2).collect(),
+        ..References::default()
+    };
+    refresh_states(exec, lens, &mut refs)?;
+
+    let mut cands: Vec<usize> = Vec::new();
+    for reply in exec.run_all(&Task::Turn { cluster })? {
+        let Reply::Turn(list) = reply else { return Err(protocol("a turn")) };
+        cands.extend(list);
+    }
+    cands.sort_unstable();
+    let mut applied = 0;
+    for block in cands.chunks(screening.block.max(1)) {
+        let range = block[0]..block[block.len() - 1] + 1;
+        let which = holders(lens, block);
+        let mut from = range.start;
+        loop {
+            let task = Task::Screen {
+                refs: refs.clone(),
+                removal: driver.removal.clone(),
+                threshold: -TOLERANCE * driver.loss,
+                block: range.clone(),
+                from,
+                limit: screening.window.max(1),
+            };
+            let mut found: Vec<usize> = Vec::new();
+            for reply in exec.run(&task, &which)? {
+                let Reply::Screen(list) = reply else { return Err(protocol("a screening")) };
+                found.extend(list);
+            }
+            found.sort_unstable();
+            found.truncate(screening.window.max(1));
+            let Some(&last) = found.last() else { break };
+            let swapped = verify(exec, lens, driver, &found, settings.budget_bytes)?;
+            applied += swapped;
+            if swapped > 0 {
+                refresh_states(exec, lens, &mut refs)?;
+            }
+            from = last + 1;
+        }
+    }
+    Ok(applied)
+}
+
+/// Read the references' state (best, second, nearest) from the chunks holding them.
+fn refresh_states<E: Executor<Task>>(exec: &mut E, lens: &[usize], refs: &mut References) -> Result<()> {
+    let ids = refs.targets.ids.clone();
+    let mut got: Vec<RowState> = Vec::new();
+    for reply in exec.run(&Task::States { ids: ids.clone() }, &holders(lens, &ids))? {
+        let Reply::States(list) = reply else { return Err(protocol("states")) };
+        got.extend(list);
+    }
+    got.sort_unstable_by_key(|s| s.0);
+    refs.best = got.iter().map(|s| s.1).collect();
+    refs.second = got.iter().map(|s| s.2).collect();
+    refs.nearest = got.iter().map(|s| s.3).collect();
+    if got.len() != ids.len() {
+        return Err(protocol("states of every reference"));
+    }
+    Ok(())
+}
+
+/// Verify the window `found` (objects, ascending): each in turn swapped in if its exact change
+/// of loss is negative. Returns the swaps applied.
+fn verify<E: Executor<Task>>(
+    exec: &mut E,
+    lens: &[usize],
+    driver: &mut Driver,
+    found: &[usize],
+    budget: usize,
+) -> Result<usize> {
+    let cands = fetch_rows(exec, lens, found)?;
+    let all: Vec<usize> = (0..lens.len()).filter(|&c| lens[c] > 0).collect();
+    let mut replies = exec.run(&Task::Verify { cands, budget }, &all)?;
+    let mut applied = 0;
+    for t in 0..found.len() {
+        let deltas = total_deltas(driver.k, &replies)?;
+        let apply = if driver.medoids.contains(&found[t]) {
+            None
+        } else {
+            let (delta, pos) = best_position(&deltas);
+            (delta < -TOLERANCE * driver.loss).then_some((t, pos))
+        };
+        let next = (t + 1 < found.len()).then_some(t + 1);
+        if apply.is_none() && next.is_none() {
+            break;
+        }
+        replies = exec.run(&Task::Step { apply, next }, &all)?;
+        if let Some((_, pos)) = apply {
+            driver.medoids[pos] = found[t];
+            let parts: Vec<Sums> = replies
+                .iter()
+                .map(|r| match r {
+                    Reply::Step { sums: Some(s), .. } => Ok(s.clone()),
+                    _ => Err(protocol("sums after a swap")),
+                })
+                .collect::<Result<_>>()?;
+            driver.absorb(parts);
+            applied += 1;
+        }
+    }
+    Ok(applied)
+}
+
+/// The exact change of loss of a candidate at each position, from the chunks' shares.
+fn total_deltas(k: usize, replies: &[Reply]) -> Result<Vec<f64>> {
+    let (mut shared, mut own) = (ExactSum::new(), vec![ExactSum::new(); k]);
+    for reply in replies {
+        let Reply::Step { deltas: Some(d), .. } = reply else { return Err(protocol("a candidate's shares")) };
+        shared.merge(&d.shared);
+        for (o, part) in own.iter_mut().zip(&d.own) {
+            o.merge(part);
+        }
+    }
+    Ok(own
+        .iter()
+        .map(|o| {
+            let mut total = shared.clone();
+            total.merge(o);
+            total.value()
+        })
+        .collect())
+}
