@@ -35,6 +35,7 @@ from suite import (
     ONEBATCH,
     RESULTS,
     ROOT,
+    SCALE_MARK,
     UPSTREAM,
     Case,
     exact_loss,
@@ -161,7 +162,8 @@ def write_report(rows: list[dict], path: Path, meta: str) -> None:
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     at = text.find(KSWEEP_MARK)
     head = text[:at].rstrip("\n") if at >= 0 else text.rstrip("\n")
-    after = text.find(DASK_MARK)  # bench/dask_scale.py's section follows, kept as it is
+    # bench/scale.py's and bench/dask_scale.py's sections follow, kept as they are.
+    after = min((i for i in (text.find(SCALE_MARK), text.find(DASK_MARK)) if i >= 0), default=-1)
     tail = "\n" + text[after:] if after >= 0 else ""
     path.write_text(head + "\n\n" + "\n".join(section) + tail)
     print("\n".join(section))

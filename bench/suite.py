@@ -294,7 +294,9 @@ def write_report(rows: list[dict], path: Path, meta: dict) -> None:
 
 #: Where bench/ksweep.py's section of BENCHMARKS.md starts; it runs to the end of the file.
 KSWEEP_MARK = "<!-- bench/ksweep.py writes from here to the end -->"
-#: bench/dask_scale.py's section, after the k sweep's (ksweep.py keeps it).
+#: Where bench/scale.py's section starts, after the k sweep's; it runs to bench/dask_scale.py's.
+SCALE_MARK = "<!-- bench/scale.py writes from here to the Dask section -->"
+#: bench/dask_scale.py's section, the last (ksweep.py and scale.py keep it).
 DASK_MARK = "<!-- bench/dask_scale.py writes from here to the end -->"
 
 

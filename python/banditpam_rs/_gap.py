@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from . import _core
 from ._estimator import KMedoids
+from .metrics import _medoid_list
 
 __all__ = ["SwapGap", "swap_gap"]
 
@@ -92,12 +91,9 @@ def swap_gap(
     (True, True)
     """
     data = KMedoids(metric=metric, p=p)._training_data(X)[1]
-    medoids = np.asarray(medoid_indices)
-    if medoids.ndim != 1 or (medoids.size and medoids.dtype.kind not in "iu"):
-        raise TypeError("medoid_indices must be a 1-D sequence of ints")
     found = _core.swap_gap(
         data,
-        medoids.tolist(),
+        _medoid_list(medoid_indices),
         metric=metric,
         p=p,
         n_threads=n_threads,

@@ -30,6 +30,14 @@ def _data(X: Any, metric: Any, p: float | None) -> Any:
     return data
 
 
+def _medoid_list(medoid_indices: Any) -> list[int]:
+    """Medoid indices as a list of ints; TypeError for anything but a 1-D sequence of ints."""
+    medoids = np.asarray(medoid_indices)
+    if medoids.ndim != 1 or (medoids.size and medoids.dtype.kind not in "iu"):
+        raise TypeError("medoid_indices must be a 1-D sequence of ints")
+    return medoids.tolist()
+
+
 def _count(data: Any) -> int:
     return data.shape[0] if sparse.issparse(data) else len(data)
 
@@ -163,10 +171,8 @@ def medoid_silhouette_samples(
     [1.0, 0.889, 1.0, 0.909]
     """
     data = _data(X, metric, p)
-    medoids = np.asarray(medoid_indices)
-    if medoids.ndim != 1 or (medoids.size and medoids.dtype.kind not in "iu"):
-        raise TypeError("medoid_indices must be a 1-D sequence of ints")
-    return _core.medoid_silhouette_samples(data, medoids.tolist(), metric=metric, p=p, n_threads=n_threads)
+    medoids = _medoid_list(medoid_indices)
+    return _core.medoid_silhouette_samples(data, medoids, metric=metric, p=p, n_threads=n_threads)
 
 
 def medoid_silhouette_score(

@@ -55,6 +55,20 @@ impl Targets {
         }
     }
 
+    /// The targets of the objects `ids`, in that order (these targets hold each at most once).
+    ///
+    /// Errors: [`crate::Error::Sharded`] naming an object none of them is.
+    pub(crate) fn in_order(&self, ids: &[usize]) -> Result<Targets> {
+        let at: std::collections::HashMap<usize, usize> = self.ids.iter().enumerate().map(|(p, &id)| (id, p)).collect();
+        let picks: Vec<usize> = ids
+            .iter()
+            .map(|id| {
+                at.get(id).copied().ok_or_else(|| crate::error::Error::Sharded(format!("no chunk holds row {id}")))
+            })
+            .collect::<Result<_>>()?;
+        Ok(self.select(&picks))
+    }
+
     /// These targets followed by `more`.
     pub(crate) fn extend(&mut self, more: Targets) {
         self.ids.extend(more.ids);

@@ -11,6 +11,7 @@ mod hardening;
 mod init;
 mod kernels;
 mod many_clusters;
+mod nearswap;
 mod onebatch;
 mod properties;
 mod reference_table;

@@ -512,13 +512,7 @@ fn fetch_rows<E: Executor<Task>>(exec: &mut E, lens: &[usize], ids: &[usize]) ->
         let Reply::Rows(t) = reply else { return Err(protocol("rows")) };
         got.extend(t);
     }
-    // Back into the order asked for.
-    let at: std::collections::HashMap<usize, usize> = got.ids.iter().enumerate().map(|(p, &id)| (id, p)).collect();
-    let picks: Vec<usize> = ids
-        .iter()
-        .map(|id| at.get(id).copied().ok_or_else(|| protocol("a row no chunk holds")))
-        .collect::<Result<_>>()?;
-    Ok(got.select(&picks))
+    got.in_order(ids)
 }
 
 /// The chunks holding any of the objects `ids`.

@@ -311,12 +311,7 @@ fn take<E: Executor<Task>>(exec: &mut E, lens: &[usize], ids: &[usize]) -> Resul
         let Reply::Taken(t) = reply else { return Err(protocol("rows")) };
         got.extend(t);
     }
-    let at: std::collections::HashMap<usize, usize> = got.ids.iter().enumerate().map(|(p, &id)| (id, p)).collect();
-    let picks: Vec<usize> = ids
-        .iter()
-        .map(|id| at.get(id).copied().ok_or_else(|| protocol("a row no chunk holds")))
-        .collect::<Result<_>>()?;
-    Ok(got.select(&picks))
+    got.in_order(ids)
 }
 
 /// The block rows of the objects `ids`, in that order.

@@ -1,0 +1,213 @@
+"""Beyond the matrix: time, memory and loss at n = 30,000 to 10^6 (issue: PAM's quality at any n).
+
+    bash bench/run.sh --setup-only && bench/.venv/bin/python bench/scale.py
+    bench/.venv/bin/python bench/scale.py --cases mnist-shifted:30000:10,mnist-shifted:100000:100 \\
+        --gap-max-n 30000
+
+Data: shifted MNIST (784-d float32, `suite.mnist`) and a 64-d Gaussian mixture (100 centres,
+float32). Methods: our auto, nearswap and onebatch, the onebatch package's OneBatchPAM, and
+kmedoids' FasterPAM where its float64 matrix fits (n <= --matrix-max-n). Every fit runs in its
+own subprocess (bench/runner.py) with the same thread count and a timeout. Records seconds,
+peak memory, distance evaluations, the loss recomputed in float64 from the medoids (relative to
+the lowest of the case), and, for n <= --gap-max-n, `banditpam_rs.swap_gap` of each answer
+(the best single swap's relative gain: 0 at a swap-local optimum). Writes
+bench/results/scale.jsonl, scale.png, and the "Beyond the matrix" section of BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from suite import DASK_MARK, FASTERPAM, ONEBATCH, RESULTS, ROOT, SCALE_MARK, Case, machine, mnist, run  # noqa: E402
+
+DEFAULT_CASES = ",".join(
+    f"{data}:{n}:{k}"
+    for data, ns in (("mnist-shifted", (30_000, 100_000, 300_000, 1_000_000)), ("gauss64", (1_000_000,)))
+    for n in ns
+    for k in (10, 100, 300)
+)
+OURS = ["banditpam-rs auto", "banditpam-rs nearswap", "banditpam-rs onebatch"]
+
+
+def gauss64(n: int, seed: int = 0) -> np.ndarray:
+    """n points of a mixture of 100 Gaussians in 64 dimensions (float32), made in blocks."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=4.0, size=(100, 64)).astype(np.float32)
+    out = np.empty((n, 64), dtype=np.float32)
+    for start in range(0, n, 100_000):
+        end = min(n, start + 100_000)
+        out[start:end] = centres[rng.integers(0, 100, end - start)] + rng.normal(size=(end - start, 64))
+    return out
+
+
+def data(name: str, n: int) -> np.ndarray:
+    return mnist(n) if name == "mnist-shifted" else gauss64(n)
+
+
+def exact_loss(x: np.ndarray, medoids: list[int]) -> float:
+    """Sum over points of the L2 distance to the nearest medoid, in float64, in row blocks."""
+    from sklearn.metrics import pairwise_distances
+
+    centres = x[medoids].astype(np.float64)
+    total = 0.0
+    for start in range(0, len(x), 20_000):
+        block = x[start : start + 20_000].astype(np.float64)
+        total += float(pairwise_distances(block, centres).min(axis=1).sum())
+    return total
+
+
+def gap_of(path: Path, medoids: list[int], threads: int) -> float:
+    from banditpam_rs import swap_gap
+
+    return swap_gap(np.load(path, mmap_mode="r"), medoids, n_threads=threads).gap
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", default=DEFAULT_CASES, help="data:n:k,... (data: mnist-shifted or gauss64)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--matrix-max-n", type=int, default=40_000, help="largest n for kmedoids' matrix")
+    parser.add_argument("--gap-max-n", type=int, default=100_000, help="largest n for swap_gap")
+    args = parser.parse_args()
+    cases = []
+    for spec in args.cases.split(","):
+        name, n, k = spec.split(":")
+        cases.append(Case(name, int(n), int(k), "euclidean"))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    raw = RESULTS / "scale.jsonl"
+    rows = []
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp, raw.open("w") as out:
+        for case in cases:
+            x = data(case.data, case.n)
+            path = Path(tmp) / f"{case.data}-{case.n}.npy"
+            if not path.exists():
+                np.save(path, x)
+            methods = OURS + [ONEBATCH] + ([FASTERPAM] if case.n <= args.matrix_max_n else [])
+            auto_ran = None
+            for method in methods:
+                if method == "banditpam-rs nearswap" and auto_ran == "nearswap":
+                    continue  # the auto row is this method's run
+                result = run(method, path, case, 0, args.threads, args.timeout)
+                auto_ran = result.get("ran") if method == "banditpam-rs auto" else auto_ran
+                row = {"data": case.data, "n": case.n, "k": case.k, "method": method, **result}
+                if "medoids" in result:
+                    row["loss"] = exact_loss(x, result["medoids"]) / case.n
+                    if case.n <= args.gap_max_n:
+                        row["swap_gap"] = gap_of(path, result["medoids"], args.threads)
+                row.pop("medoids", None)
+                rows.append(row)
+                out.write(json.dumps(row) + "\n")
+                out.flush()
+                keys = ("data", "n", "k", "method", "ran", "seconds", "peak_rss_mib", "loss", "swap_gap", "error")
+                print(json.dumps({key: row.get(key) for key in keys}), flush=True)
+            del x
+    meta = (
+        f"Generated by `bench/.venv/bin/python bench/scale.py {' '.join(sys.argv[1:])}` on "
+        f"{datetime.date.today()}, in {(time.perf_counter() - started) / 60:.0f} minutes. Machine: {machine()}. "
+        f"{args.threads} threads for everyone, each fit in its own subprocess (timeout {args.timeout:.0f} s); seed 0. "
+        "Times include kmedoids' float64 matrix (scikit-learn). Losses per point, recomputed in float64 from "
+        "the medoids; `vs best` is the loss over the lowest of the case. Raw rows: `bench/results/scale.jsonl`."
+    )
+    write_report(rows, ROOT / "BENCHMARKS.md", meta)
+    plot(rows, RESULTS / "scale.png")
+
+
+def write_report(rows: list[dict], path: Path, meta: str) -> None:
+    best: dict = {}
+    for row in rows:
+        if "loss" in row:
+            key = (row["data"], row["n"], row["k"])
+            best[key] = min(best.get(key, np.inf), row["loss"])
+    lines = [
+        "| data | n | k | method (ran) | seconds | peak GiB | distances | loss per point | vs best | swap_gap |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        name = row["method"] + (f" ({row['ran']})" if row.get("ran") and row["method"].endswith("auto") else "")
+        if "error" in row:
+            cells = [row["data"], f"{row['n']:,}", row["k"], name, row["error"], "", "", "", "", ""]
+        else:
+            gap = f"{row['swap_gap']:.2e}" if "swap_gap" in row else "-"
+            evaluations = row.get("distance_evaluations")
+            cells = [
+                row["data"],
+                f"{row['n']:,}",
+                row["k"],
+                name,
+                f"{row['seconds']:.1f}",
+                f"{row['peak_rss_mib'] / 1024:.2f}",
+                f"{evaluations:.2e}" if evaluations else "-",
+                f"{row['loss']:.5f}",
+                f"{row['loss'] / best[(row['data'], row['n'], row['k'])]:.4f}",
+                gap,
+            ]
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    section = [
+        SCALE_MARK,
+        "",
+        "## Beyond the matrix: time, memory and loss at scale",
+        "",
+        meta,
+        "",
+        *lines,
+        "",
+        "Plot: `bench/results/scale.png` (seconds and loss relative to the best, against n).",
+        "",
+    ]
+    # The section sits between bench/ksweep.py's and bench/dask_scale.py's, which keep it.
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    at = text.find(SCALE_MARK)
+    if at < 0:
+        at = text.find(DASK_MARK)
+        at = len(text) if at < 0 else at
+        end = at
+    else:
+        end = text.find(DASK_MARK, at)
+        end = len(text) if end < 0 else end
+    path.write_text(text[:at].rstrip("\n") + "\n\n" + "\n".join(section) + "\n" + text[end:])
+    print("\n".join(section))
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    best: dict = {}
+    for row in rows:
+        if "loss" in row:
+            key = (row["data"], row["n"], row["k"])
+            best[key] = min(best.get(key, np.inf), row["loss"])
+    series: dict = {}
+    for row in rows:
+        if "loss" in row:
+            label = f"{row['method']} k={row['k']} {row['data']}"
+            relative = row["loss"] / best[(row["data"], row["n"], row["k"])]
+            series.setdefault(label, []).append((row["n"], row["seconds"], relative))
+    for label, points in sorted(series.items()):
+        points.sort()
+        ns, seconds, relative = zip(*points)
+        left.plot(ns, seconds, marker="o", label=label)
+        right.plot(ns, relative, marker="o", label=label)
+    left.set(xscale="log", yscale="log", xlabel="n", ylabel="seconds")
+    right.set(xscale="log", xlabel="n", ylabel="loss / lowest loss of the case")
+    right.legend(fontsize=6)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+if __name__ == "__main__":
+    main()
