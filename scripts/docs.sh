@@ -18,7 +18,7 @@ echo "== CLI reference (from clap)"
 cargo build --release --locked -p banditpam-cli
 mkdir -p docs/_generated
 {
-    for command in "" fit select-k demo; do
+    for command in "" fit select-k swap-gap demo; do
         title="banditpam${command:+ $command}"
         echo "$title"
         printf '%*s\n' "${#title}" '' | tr ' ' '-'

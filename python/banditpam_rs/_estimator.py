@@ -68,9 +68,10 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         "auto": PAM's answer ("fastpam1" from BUILD on the matrix) where that is cheap (n <=
         2,000, or n <= 5,000 at k <= 10); else "onebatch+swap" at k <= 10 (n <= 30,000); else
         "fasterpam" started from OneBatchPAM's medoids when the n x n matrix fits
-        `memory_budget`; else "nearswap" (the rule and the measurements behind it are in the
-        guide's "Choosing a method"). "banditpam++" and "banditpam" find PAM's medoids by
-        sampling; "pam" and "fastpam1" are exact (same answer, FastPAM1 much faster);
+        `memory_budget` (up to n = 20,000, or any n at k <= 10); else "nearswap" (the rule
+        and the measurements behind it are in the guide's "Choosing a method").
+        "banditpam++" and "banditpam" find PAM's medoids by sampling; "pam" and "fastpam1"
+        are exact (same answer, FastPAM1 much faster);
         "fasterpam" swaps eagerly and finds a local optimum, not always PAM's. "onebatch"
         (OneBatchPAM) judges swaps on one random batch of about 100 ln(n k) points: the
         fastest, with a loss close to PAM's. "onebatch+swap"
@@ -288,7 +289,15 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
                 data.sum_duplicates()
             centers_from = data
         else:
-            data = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1)
+            try:
+                data = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", ensure_min_samples=1)
+            except ValueError as error:
+                if _holds_strings(X):
+                    raise ValueError(
+                        f'{error}: X holds strings; cluster them with metric="levenshtein" (edit distance) '
+                        "or a callable metric"
+                    ) from error
+                raise
             centers_from = data
         return kind, data, centers_from
 
@@ -455,3 +464,13 @@ def _seed(random_state: Any) -> int:
     except ValueError as error:
         raise TypeError(f"random_state must be None, an int or a numpy random generator: {error}") from None
     return int(state.randint(0, 2**63 - 1, dtype=np.int64))
+
+
+def _holds_strings(X: Any) -> bool:
+    """Whether X is a sequence whose first item is a str (or an array of them)."""
+    if isinstance(X, np.ndarray):
+        return X.dtype.kind in "USO" and X.size > 0 and isinstance(X.flat[0], str)
+    try:
+        return len(X) > 0 and isinstance(X[0], str)
+    except (TypeError, KeyError, IndexError):
+        return False

@@ -1,7 +1,8 @@
 """k-medoids on dask arrays, chunk by chunk on a dask.distributed cluster.
 
-Installed with the extra ``pip install "banditpam-rs[dask]"``. The rows stay on the workers
-that hold them. The search is the Rust core's sharded driver, run in this process: it sends
+Needs dask and distributed (``pip install "./python[dask]"`` from a checkout). The rows stay
+on the workers that hold them. The search is the Rust core's sharded driver, run in this
+process: it sends
 small serialized tasks to the chunks (each runs in the core inside the worker that holds the
 chunk, which keeps what it computed between tasks) and combines their small replies. Only the
 rows the tasks compare with (a batch, medoids, candidates) and those replies travel.
@@ -24,7 +25,7 @@ try:
     import dask.array as da
     from distributed import get_client, wait
 except ImportError as error:  # pragma: no cover - exercised only without the extra
-    raise ImportError('banditpam_rs.dask needs dask and distributed: pip install "banditpam-rs[dask]"') from error
+    raise ImportError("banditpam_rs.dask needs dask and distributed: pip install dask distributed") from error
 
 #: The methods this estimator runs ("auto" runs "nearswap").
 METHODS: tuple[str, ...] = ("auto", "nearswap", "onebatch")
@@ -107,7 +108,9 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
     >>> import dask.array as da
     >>> from distributed import Client, LocalCluster
     >>> from banditpam_rs.dask import KMedoids
-    >>> with LocalCluster(n_workers=2, threads_per_worker=1, processes=False) as cluster, Client(cluster):
+    >>> import logging
+    >>> local = {"n_workers": 2, "threads_per_worker": 1, "processes": False, "silence_logs": logging.ERROR}
+    >>> with LocalCluster(dashboard_address=":0", **local) as cluster, Client(cluster):
     ...     X = da.random.RandomState(0).normal(size=(10_000, 4), chunks=2_500)
     ...     model = KMedoids(n_clusters=3, random_state=0).fit(X)
     ...     labels = model.labels_.compute()

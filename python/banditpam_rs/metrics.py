@@ -172,6 +172,13 @@ def medoid_silhouette_samples(
     """
     data = _data(X, metric, p)
     medoids = _medoid_list(medoid_indices)
+    n = _count(data)
+    if len(medoids) == n and n > 1 and len(set(medoids)) < n:
+        raise ValueError(
+            f"medoid_indices holds {n} entries with repeats for {n} samples: it looks like cluster labels. "
+            "Pass the medoids' row indices (e.g. a fitted KMedoids' medoid_indices_), or score labels with "
+            "silhouette_score(X, labels)"
+        )
     return _core.medoid_silhouette_samples(data, medoids, metric=metric, p=p, n_threads=n_threads)
 
 

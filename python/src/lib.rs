@@ -55,6 +55,8 @@ struct Watch {
     messages: Sender<Message>,
     /// The first exception a Python dissimilarity raised: re-raised instead of the core error.
     callback_error: Mutex<Option<PyErr>>,
+    /// The phase running (named by the core), and whether the search reads an n x n matrix.
+    phase: Mutex<(&'static str, bool)>,
 }
 
 impl Observer for Watch {
@@ -62,14 +64,26 @@ impl Observer for Watch {
         if !self.verbose {
             return;
         }
+        let Ok(mut phase) = self.phase.lock() else { return };
+        // On a matrix the search reads distances rather than computing them.
+        let work = |count: u64| if phase.1 { "on the matrix".to_string() } else { format!("{count} distances") };
         let text = match event {
-            Event::MatrixStarted { n } => format!("[banditpam_rs] building the {n} x {n} dissimilarity matrix\n"),
+            Event::PhaseStarted { phase: name } => {
+                phase.0 = name;
+                format!("[banditpam_rs] {name}\n")
+            }
+            Event::MatrixStarted { n } => {
+                phase.1 = true;
+                format!("[banditpam_rs] building the {n} x {n} dissimilarity matrix\n")
+            }
             Event::BuildStep { step, k, distance_evaluations } => {
-                format!("[banditpam_rs] BUILD {step}/{k}, {distance_evaluations} distances\n")
+                format!("[banditpam_rs] {}: medoid {step}/{k}, {}\n", phase.0, work(*distance_evaluations))
             }
-            Event::SwapStep { iteration, loss, distance_evaluations, .. } => {
-                format!("[banditpam_rs] SWAP {iteration}: loss {loss:.6}, {distance_evaluations} distances\n")
-            }
+            Event::SwapStep { iteration, swaps, loss, distance_evaluations } => format!(
+                "[banditpam_rs] {}: iteration {iteration}, {swaps} swaps, loss {loss:.6}, {}\n",
+                phase.0,
+                work(*distance_evaluations)
+            ),
             Event::ScanProgress { done, total, distance_evaluations } => {
                 format!("[banditpam_rs] swap gap: {done}/{total} candidates, {distance_evaluations} distances\n")
             }
@@ -101,8 +115,13 @@ where
     let (sender, receiver) = channel();
     // Only this thread reads it, but `detach` needs what it borrows to be `Sync`.
     let receiver = Mutex::new(receiver);
-    let watch =
-        Watch { cancel: AtomicBool::new(false), verbose, messages: sender.clone(), callback_error: Mutex::new(None) };
+    let watch = Watch {
+        cancel: AtomicBool::new(false),
+        verbose,
+        messages: sender.clone(),
+        callback_error: Mutex::new(None),
+        phase: Mutex::default(),
+    };
     let mut interrupt = None;
     let outcome = std::thread::scope(|scope| {
         let worker = scope.spawn(|| {

@@ -151,3 +151,16 @@ def test_scikit_learn_estimator_checks():
             "check_sample_weight_equivalence_on_sparse_data": reason,
         },
     )
+
+
+def test_messages_point_at_the_likely_fix():
+    from banditpam_rs.metrics import medoid_silhouette_score
+
+    with pytest.raises(ValueError, match='metric="levenshtein"'):
+        KMedoids(2).fit(["apple", "apples", "banana", "bananas"])
+    with pytest.raises(ValueError, match='metric="levenshtein"'):
+        KMedoids(2).fit(np.array(["apple", "apples", "banana"]))
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    labels = KMedoids(3, random_state=0).fit(X).labels_
+    with pytest.raises(ValueError, match="looks like cluster labels.*medoid_indices_"):
+        medoid_silhouette_score(X, labels)

@@ -194,7 +194,16 @@ def test_pickle_clone_and_params(mnist):
 def test_verbose_reports_progress(mnist, capsys):
     KMedoids(3, method="banditpam++", verbose=True, random_state=0).fit(mnist[:300])
     err = capsys.readouterr().err
-    assert "BUILD 1/3" in err and "BUILD 3/3" in err
+    assert "BUILD: medoid 1/3" in err and "BUILD: medoid 3/3" in err
+    assert "banditpam++: iteration 1" in err and "loss " in err
+    # Each phase is named: the start, then the method's swaps; on a matrix no distance count.
+    KMedoids(12, method="nearswap", verbose=True, random_state=0).fit(mnist[:300])
+    err = capsys.readouterr().err
+    assert "OneBatchPAM start" in err and "nearswap: iteration" in err
+    KMedoids(3, method="pam", verbose=True).fit(mnist[:300])
+    err = capsys.readouterr().err
+    assert "building the 300 x 300 dissimilarity matrix" in err and "pam: iteration 1" in err
+    assert "on the matrix" in err and " 0 distances" not in err
 
 
 def test_one_sample_and_k_equal_n():

@@ -102,6 +102,8 @@ pub struct ReadOptions {
     pub columns: Option<Vec<Column>>,
     /// Read this column as the sample weights (and not as a feature).
     pub weight_column: Option<Column>,
+    /// The field delimiter of a table, instead of the format's (`,` for CSV, tab for TSV).
+    pub delimiter: Option<u8>,
 }
 
 /// Reads `input` in `format` (already resolved): the table, and the weight column if asked.
@@ -119,8 +121,8 @@ pub fn read(input: &Path, format: Format, options: &ReadOptions) -> Result<(Tabl
             Ok((select_npy_columns(read_npy(&bytes, path.clone())?, options.columns.as_deref(), path)?, None))
         }
         Format::Lines => Ok((read_lines(&bytes, path, options.header)?, None)),
-        Format::Tsv => read_delimited(&bytes, b'\t', options, path),
-        Format::Csv | Format::Auto => read_delimited(&bytes, b',', options, path),
+        Format::Tsv => read_delimited(&bytes, options.delimiter.unwrap_or(b'\t'), options, path),
+        Format::Csv | Format::Auto => read_delimited(&bytes, options.delimiter.unwrap_or(b','), options, path),
     }
 }
 
@@ -255,7 +257,7 @@ fn read_delimited(
             let Ok(value) = field.parse::<f64>() else {
                 let mut message = format!("line {line}, column {}: cannot read {field:?} as a number", col + 1);
                 if n == 0 {
-                    message += &first_line_hint(&record, records.next(), options.header);
+                    message += &first_line_hint(&record, records.next(), options.header, delimiter);
                 }
                 return Err(CliError::Input { path, message });
             };
@@ -273,15 +275,44 @@ fn read_delimited(
     Ok((Table::F64 { values, n, d }, options.weight_column.as_ref().map(|_| weights)))
 }
 
-/// What to suggest when the first row is not numbers: a header if the next row is numbers,
-/// the strings reader if the rows are single words or phrases.
-fn first_line_hint(first: &csv::StringRecord, next: Option<csv::Result<csv::StringRecord>>, header: bool) -> String {
+/// What to suggest when the first row is not numbers: another delimiter if the row's fields
+/// split into numbers by one, a header if the next row is numbers, the strings reader if the
+/// rows are single words or phrases.
+fn first_line_hint(
+    first: &csv::StringRecord,
+    next: Option<csv::Result<csv::StringRecord>>,
+    header: bool,
+    delimiter: u8,
+) -> String {
     let numeric = |r: &csv::StringRecord| r.iter().all(|f| f.parse::<f64>().is_ok());
+    let splits_into_numbers = |by: u8| {
+        let by = char::from(by);
+        first.iter().all(|field| {
+            let parts: Vec<&str> = field.split(by).map(str::trim).collect();
+            parts.len() > 1 && parts.iter().all(|p| p.parse::<f64>().is_ok())
+        })
+    };
+    if let Some(&other) = COMMON_DELIMITERS.iter().find(|&&d| d != delimiter && splits_into_numbers(d)) {
+        let shown = if other == b'\t' { "\\t".to_string() } else { char::from(other).to_string() };
+        return format!("; the values look separated by {shown:?}: add --delimiter '{shown}'");
+    }
     match next {
         Some(Ok(next)) if !header && numeric(&next) => "; line 1 looks like a header: add --header".into(),
         _ if first.len() == 1 => "; text input? use --metric levenshtein (one string per line)".into(),
         _ if !header => "; if line 1 holds column names, add --header; pick numeric columns with --columns".into(),
         _ => "; pick the numeric columns with --columns".into(),
+    }
+}
+
+/// The delimiters a table's hint looks for.
+const COMMON_DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// `--delimiter`: one ASCII character, or `\t` for a tab.
+pub fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "\\t" | "tab" => Ok(b'\t'),
+        _ if text.len() == 1 && text.is_ascii() && text != "\"" && text != "#" => Ok(text.as_bytes()[0]),
+        _ => Err(format!("{text:?} is not a delimiter: give one ASCII character (not a quote or #), or \\t")),
     }
 }
 

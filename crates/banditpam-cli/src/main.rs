@@ -53,7 +53,9 @@ pub enum CliError {
 #[command(
     name = "banditpam",
     version,
-    about = "k-medoids clustering: BanditPAM++, PAM, FastPAM1, FasterPAM, OneBatchPAM"
+    about = "k-medoids clustering: BanditPAM++, PAM, FastPAM1, FasterPAM, OneBatchPAM, nearswap",
+    // Help fits a page and the documentation site, however wide the terminal.
+    max_term_width = 88
 )]
 struct Cli {
     #[command(subcommand)]
@@ -109,6 +111,10 @@ struct InputArgs {
     /// Input format.
     #[arg(long, value_enum, default_value_t = Format::Auto)]
     format: Format,
+    /// The field delimiter of a CSV/TSV table (one character, or \t), instead of the
+    /// format's: e.g. ';' for semicolon-separated files.
+    #[arg(long, value_parser = input::parse_delimiter)]
+    delimiter: Option<u8>,
     /// The first line holds column names.
     #[arg(long)]
     header: bool,
@@ -324,7 +330,12 @@ fn read_input(args: &InputArgs, format: Format) -> Result<(Table, Option<Vec<f64
         Some([column]) => Some(column.clone()),
         Some(_) => return Err(CliError::Usage("--weight-column takes one column".into())),
     };
-    let options = input::ReadOptions { header: args.header, columns: args.columns.clone().map(|c| c.0), weight_column };
+    let options = input::ReadOptions {
+        header: args.header,
+        columns: args.columns.clone().map(|c| c.0),
+        weight_column,
+        delimiter: args.delimiter,
+    };
     let (table, from_column) = input::read(&args.input, format, &options)?;
     let weights = match &args.weights {
         Some(path) => Some(input::read_weights(path)?),

@@ -38,10 +38,19 @@ impl StagedFile {
             Some(parent) if !parent.as_os_str().is_empty() => parent,
             _ => Path::new("."),
         };
-        let temp = tempfile::Builder::new()
-            .prefix(".banditpam-")
-            .tempfile_in(folder)
-            .map_err(|e| CliError::Io { path: path.to_path_buf(), message: format!("cannot write here: {e}") })?;
+        let cannot =
+            |e: std::io::Error| CliError::Io { path: path.to_path_buf(), message: format!("cannot write here: {e}") };
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".banditpam-");
+        // A new file gets what a plain `open` would give it (0666 less the umask, which the
+        // kernel applies at creation), not the temporary file's private 0600.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let temp = builder.tempfile_in(folder).map_err(cannot)?;
+        // An existing file keeps its mode.
+        if let Ok(existing) = std::fs::metadata(path) {
+            std::fs::set_permissions(temp.path(), existing.permissions()).map_err(cannot)?;
+        }
         Ok(StagedFile { path: path.to_path_buf(), temp })
     }
 

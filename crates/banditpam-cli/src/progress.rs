@@ -9,13 +9,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// An observer that shows BUILD steps, SWAP iterations, distance evaluations and elapsed time.
 pub struct Progress {
     bar: ProgressBar,
+    /// The phase running (named by the core), and whether the search reads an n x n matrix.
+    phase: std::sync::Mutex<(&'static str, bool)>,
 }
 
 impl Progress {
     /// A spinner on stderr; hidden when `quiet` or when stderr is not a terminal.
     pub fn new(quiet: bool) -> Self {
         if quiet || !std::io::stderr().is_terminal() {
-            return Progress { bar: ProgressBar::hidden() };
+            return Progress { bar: ProgressBar::hidden(), phase: Default::default() };
         }
         let bar = ProgressBar::new_spinner();
         if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}") {
@@ -23,7 +25,7 @@ impl Progress {
         }
         bar.set_message("starting");
         bar.enable_steady_tick(Duration::from_millis(100));
-        Progress { bar }
+        Progress { bar, phase: Default::default() }
     }
 
     /// Removes the spinner.
@@ -34,14 +36,26 @@ impl Progress {
 
 impl Observer for Progress {
     fn on_event(&self, event: &Event) {
+        let Ok(mut phase) = self.phase.lock() else { return };
+        // On a matrix the search reads distances rather than computing them.
+        let work =
+            |count: u64| if phase.1 { "on the matrix".to_string() } else { format!("{} distances", thousands(count)) };
         let message = match event {
-            Event::MatrixStarted { n } => format!("building the {n} x {n} dissimilarity matrix"),
+            Event::PhaseStarted { phase: name } => {
+                phase.0 = name;
+                name.to_string()
+            }
+            Event::MatrixStarted { n } => {
+                phase.1 = true;
+                format!("building the {n} x {n} dissimilarity matrix")
+            }
             Event::BuildStep { step, k, distance_evaluations } => {
-                format!("BUILD medoid {step} of {k} · {} distances", thousands(*distance_evaluations))
+                format!("{} · medoid {step} of {k} · {}", phase.0, work(*distance_evaluations))
             }
             Event::SwapStep { iteration, swaps, loss, distance_evaluations } => format!(
-                "SWAP iteration {iteration} · {swaps} swaps · loss {loss:.6} · {} distances",
-                thousands(*distance_evaluations)
+                "{} · iteration {iteration} · {swaps} swaps · loss {loss:.6} · {}",
+                phase.0,
+                work(*distance_evaluations)
             ),
             Event::ScanProgress { done, total, distance_evaluations } => {
                 format!("swap gap · {done} of {total} candidates · {} distances", thousands(*distance_evaluations))

@@ -765,3 +765,53 @@ fn swap_gap_certifies_pam_and_measures_other_answers() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("appears twice"));
 }
+
+#[cfg(unix)]
+#[test]
+fn output_files_get_the_mode_a_plain_open_gives_and_keep_an_existing_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("points.csv");
+    std::fs::write(&input, "0,0\n1,1\n5,5\n6,6\n").unwrap();
+    let (result, labels) = (dir.path().join("result.json"), dir.path().join("labels.txt"));
+    let existing = dir.path().join("existing.json");
+    std::fs::write(&existing, "old").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o604)).unwrap();
+    let binary = assert_cmd::cargo::cargo_bin!("banditpam");
+    let run = |output: &Path| {
+        let script = format!(
+            "umask 027; exec '{}' fit '{}' --k 2 --quiet --output '{}' --labels '{}'",
+            binary.display(),
+            input.display(),
+            output.display(),
+            labels.display()
+        );
+        let status = std::process::Command::new("sh").args(["-c", &script]).status().unwrap();
+        assert!(status.success());
+    };
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    run(&result);
+    assert_eq!((mode(&result), mode(&labels)), (0o640, 0o640), "0666 less the umask 027");
+    run(&existing);
+    assert_eq!(mode(&existing), 0o604, "an existing file keeps its mode");
+    assert!(std::fs::read_to_string(&existing).unwrap().contains("medoids"));
+}
+
+#[test]
+fn other_delimiters_are_hinted_at_and_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let semicolons = dir.path().join("points.csv");
+    std::fs::write(&semicolons, "0;0\n1;1\n5;5\n6;6\n").unwrap();
+    let semicolons = semicolons.to_str().unwrap();
+    let message = fit_error(&[semicolons, "--k", "2"], None);
+    assert!(message.contains("--delimiter ';'"), "{message}");
+    let fit = fit_json(&[semicolons, "--k", "2", "--delimiter", ";"]);
+    assert_eq!(fit["n"], 4);
+    // A comma-separated file read as TSV.
+    let commas = dir.path().join("points.txt");
+    std::fs::write(&commas, "0,0\n1,1\n5,5\n6,6\n").unwrap();
+    let message = fit_error(&[commas.to_str().unwrap(), "--k", "2", "--format", "tsv"], None);
+    assert!(message.contains("--delimiter ','"), "{message}");
+    let bad = cargo_bin_cmd!("banditpam").args(["fit", semicolons, "--k", "2", "--delimiter", ";;"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}

@@ -294,11 +294,13 @@ impl Plan<'_> {
         };
         let mut search =
             Search { ctx, state: Assignment::empty(0), refs, seed, max_iter: p.max_iter, tuning: &self.tuning };
+        ctx.report(Event::PhaseStarted { phase: p.init.phase_name() });
         search.state = init::start(&mut search, &p.init, p.k, method.bandit_build)?;
         let build_medoids = search.state.medoids.clone();
         let build_loss = search.state.loss();
         seconds.build = clock.elapsed().as_secs_f64();
         let clock = Instant::now();
+        ctx.report(Event::PhaseStarted { phase: method.name });
         let swaps = (method.swap)(&mut search)?;
         seconds.swap = clock.elapsed().as_secs_f64();
         Ok(Found {

@@ -32,6 +32,17 @@ pub enum Init {
 impl Init {
     /// The named initialisations, as `str::parse::<Init>` reads them.
     pub const NAMES: [&'static str; 4] = ["build", "random", "k-medoids++", "onebatch"];
+
+    /// What the start is called in progress reports ([`crate::Event::PhaseStarted`]).
+    pub(crate) fn phase_name(&self) -> &'static str {
+        match self {
+            Init::Build => "BUILD",
+            Init::Random => "random start",
+            Init::KMedoidsPlusPlus => "k-medoids++ start",
+            Init::OneBatch => "OneBatchPAM start",
+            Init::Medoids(_) => "given medoids",
+        }
+    }
 }
 
 impl std::str::FromStr for Init {

@@ -29,6 +29,12 @@ pub enum Event {
         /// Total distance evaluations so far.
         distance_evaluations: u64,
     },
+    /// A phase of the fit starts: the start (`"BUILD"`, `"OneBatchPAM start"`, ...) or a
+    /// method's swaps (its name); the steps that follow belong to it.
+    PhaseStarted {
+        /// What the phase is, for a person.
+        phase: &'static str,
+    },
     /// A scan of every candidate swap ([`crate::swap_gap`]) has scored `done` of `total`
     /// candidates.
     ScanProgress {
