@@ -123,12 +123,18 @@ def main() -> None:
     plot(rows, RESULTS / "scale.png")
 
 
-def write_report(rows: list[dict], path: Path, meta: str) -> None:
+def lowest_losses(rows: list[dict]) -> dict:
+    """(data, n, k) -> the lowest loss any method found for the case."""
     best: dict = {}
     for row in rows:
         if "loss" in row:
             key = (row["data"], row["n"], row["k"])
             best[key] = min(best.get(key, np.inf), row["loss"])
+    return best
+
+
+def write_report(rows: list[dict], path: Path, meta: str) -> None:
+    best = lowest_losses(rows)
     lines = [
         "| data | n | k | method (ran) | seconds | peak GiB | distances | loss per point | vs best | swap_gap |",
         "|---|---|---|---|---|---|---|---|---|---|",
@@ -186,11 +192,7 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    best: dict = {}
-    for row in rows:
-        if "loss" in row:
-            key = (row["data"], row["n"], row["k"])
-            best[key] = min(best.get(key, np.inf), row["loss"])
+    best = lowest_losses(rows)
     series: dict = {}
     for row in rows:
         if "loss" in row:

@@ -89,7 +89,9 @@ def swap_gap(
     *,
     metric: Any,
     p: float | None = None,
-    **options: Any,
+    n_threads: int | None = None,
+    memory_budget: int | None = None,
+    verbose: bool = False,
 ) -> tuple[float, float, float, tuple[int, int] | None, int]: ...
 
 # The sharded driver and its chunk side, for banditpam_rs.dask (see banditpam::sharded in the

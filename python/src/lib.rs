@@ -575,30 +575,24 @@ fn medoid_silhouette_samples<'py>(
     Ok(PyArray1::from_vec(py, samples))
 }
 
-/// The best single swap for `medoids`, scored exactly (see `banditpam_rs.swap_gap`); `options`
-/// are `n_threads`, `memory_budget` and `verbose`. Returns `(gap, loss, delta, swap,
-/// distance_evaluations)`, `swap` None or `(position, object)`.
+/// The best single swap for `medoids`, scored exactly (see `banditpam_rs.swap_gap`). Returns
+/// `(gap, loss, delta, swap, distance_evaluations)`, `swap` None or `(position, object)`.
 #[pyfunction]
-#[pyo3(signature = (x, medoids, *, metric, p=None, **options))]
-#[allow(clippy::type_complexity)]
+#[pyo3(signature = (x, medoids, *, metric, p=None, n_threads=None, memory_budget=None, verbose=false))]
+#[allow(clippy::too_many_arguments, clippy::type_complexity)]
 fn swap_gap(
     py: Python<'_>,
     x: &Bound<'_, PyAny>,
     medoids: Vec<i64>,
     metric: &Bound<'_, PyAny>,
     p: Option<&Bound<'_, PyAny>>,
-    options: Option<&Bound<'_, PyDict>>,
+    n_threads: Option<&Bound<'_, PyAny>>,
+    memory_budget: Option<&Bound<'_, PyAny>>,
+    verbose: bool,
 ) -> PyResult<(f64, f64, f64, Option<(usize, usize)>, u64)> {
     let metric = MetricArg::new(metric, p)?;
-    let (mut threads, mut budget, mut verbose) = (None, None, false);
-    for (key, value) in options.into_iter().flat_map(|d| d.iter()) {
-        match key.extract::<String>()?.as_str() {
-            "n_threads" => threads = optional("n_threads", &value, count)?,
-            "memory_budget" => budget = optional("memory_budget", &value, count)?,
-            "verbose" => verbose = flag("verbose", &value)?,
-            other => return Err(PyTypeError::new_err(format!("unknown option {other:?}"))),
-        }
-    }
+    let threads = thread_count(n_threads)?;
+    let budget = memory_budget.map(|b| optional("memory_budget", b, count)).transpose()?.flatten();
     let medoids = positions("medoid_indices", &medoids)?;
     let found =
         with_data(py, x, &metric, verbose, &|data, watch| banditpam::swap_gap(data, &medoids, threads, budget, watch))?;

@@ -507,7 +507,7 @@ pub fn fit(params: &CheckedKMedoids, exec: &mut dyn ChunkExecutor, options: Opti
                     screening: Screening::default(),
                     seed,
                     max_passes: params.max_iter,
-                    budget_bytes: params.memory_budget.unwrap_or(usize::MAX),
+                    budget_bytes,
                 };
                 let (found, medoids) =
                     nearswap::protocol::search(&mut remote, &start, settings, &mut |_, _, _| Ok(()))?;
