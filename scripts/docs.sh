@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the documentation site into docs/_build/html, every warning an error:
 #   - the CLI reference, generated from the tool's own --help (clap);
+#   - the parameter table, generated from the core's parameter table;
 #   - the Rust reference (`cargo doc`, warnings as errors), copied under rust/;
 #   - the Sphinx site: guide, API reference from the docstrings (numpydoc), and the examples
 #     gallery, whose scripts all run during the build (sphinx-gallery);
@@ -30,6 +31,9 @@ mkdir -p docs/_generated
         echo
     done
 } > docs/_generated/cli.rst
+
+echo "== parameter table (from the core's table, through the package)"
+.venv/bin/python scripts/parameter_table.py > docs/_generated/parameters.rst
 
 echo "== Rust reference (cargo doc)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked -p banditpam

@@ -13,6 +13,8 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test (release: the exact algorithms are O(n^2) and slow unoptimised)"
 cargo test --workspace --release --locked
+echo "== cargo test, checked lane (the core's tests with overflow checks and debug assertions)"
+cargo test -p banditpam --profile checked --locked --lib --tests
 
 echo "== Python venv, wheel and package"
 bash scripts/python-env.sh
@@ -21,6 +23,9 @@ echo "== ruff"
 .venv/bin/ruff format --check python bench examples scripts docs/conf.py
 echo "== pytest"
 .venv/bin/pytest -q python/tests
+echo "== stubs: the generated part current, the whole checked against the module (stubtest)"
+.venv/bin/python scripts/stubs.py --check
+.venv/bin/python -m mypy.stubtest banditpam_rs._core
 
 echo "== documentation site (scripts/docs.sh)"
 bash scripts/docs.sh

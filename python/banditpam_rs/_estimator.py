@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin
-from sklearn.metrics import pairwise_distances
-from sklearn.utils import check_random_state
+from sklearn.base import ClassNamePrefixFeaturesOutMixin
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _core
+from ._base import _BaseKMedoids
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _validate_data
@@ -23,17 +21,8 @@ except ImportError:  # pragma: no cover - older scikit-learn
         return estimator._validate_data(X, reset=reset, **kwargs)
 
 
-#: The metrics sparse input supports, as scikit-learn's `pairwise_distances` names them.
-_SPARSE_METRICS = {
-    "euclidean": "euclidean",
-    "l2": "euclidean",
-    "sqeuclidean": "sqeuclidean",
-    "manhattan": "manhattan",
-    "cityblock": "manhattan",
-    "l1": "manhattan",
-    "cosine": "cosine",
-    "cos": "cosine",
-}
+#: The metric names sparse input supports (the core's sparse kernels).
+_SPARSE_METRICS = {"euclidean", "l2", "sqeuclidean", "manhattan", "cityblock", "l1", "cosine", "cos"}
 
 #: The method names the core accepts (besides aliases), from the core's one list.
 METHODS: tuple[str, ...] = tuple(_core.METHODS)
@@ -42,7 +31,7 @@ METHODS: tuple[str, ...] = tuple(_core.METHODS)
 METRICS: tuple[str, ...] = tuple(_core.METRICS)
 
 
-class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, BaseEstimator):
+class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
     """k-medoids clustering: k cluster centres that are data points, for any dissimilarity.
 
     The default method, "auto", picks for the data's size, k and the memory budget the method
@@ -184,18 +173,20 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         memory_budget: int | None = None,
         verbose: bool = False,
     ) -> None:
-        self.n_clusters = n_clusters
-        self.metric = metric
-        self.method = method
-        self.max_iter = max_iter
-        self.init = init
-        self.n_init = n_init
+        super().__init__(
+            n_clusters,
+            metric=metric,
+            method=method,
+            max_iter=max_iter,
+            init=init,
+            n_init=n_init,
+            p=p,
+            random_state=random_state,
+        )
         self.build_confidence = build_confidence
         self.swap_confidence = swap_confidence
         self.batch_size = batch_size
         self.cache_width = cache_width
-        self.p = p
-        self.random_state = random_state
         self.n_threads = n_threads
         self.memory_budget = memory_budget
         self.verbose = verbose
@@ -211,19 +202,11 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
         return _core.metric_kind(self.metric, self.p)
 
     def _core_params(self) -> dict[str, Any]:
-        """The keyword arguments of the core's fit: this estimator's parameters under the core
-        schema's names (`_core.FIT_PARAMETERS`); the core checks every value."""
-        params = {name: value for name, value in self.get_params().items() if name in _core.FIT_PARAMETERS}
-        params["seed"] = _seed(self.random_state)
+        params = super()._core_params()
         if params.get("n_threads") is None and self._metric_kind() == "callable":
             # A pair function holds the GIL: more threads only queue for it (bench/features.py).
             params["n_threads"] = 1
         return params
-
-    @property
-    def _n_features_out(self) -> int:
-        """Columns of `transform`'s output, one per medoid (named kmedoids0, kmedoids1, ...)."""
-        return len(self.medoid_indices_)
 
     # -- fitting --------------------------------------------------------------------------
 
@@ -371,35 +354,35 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin, 
             if np.any(matrix < 0):
                 raise ValueError("a precomputed matrix holds negative dissimilarities")
             return np.asarray(matrix[:, self.medoid_indices_], dtype=np.float64)
-        if kind == "block":
-            if self.cluster_centers_ is not None:
+        if kind in ("callable", "block", "levenshtein"):
+            if self.cluster_centers_ is not None and _is_numeric_array_like(X):
                 new: Any = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
                 medoids: Any = self.cluster_centers_
+                if kind == "block":  # a block metric is called on row subsets of one array
+                    return self._medoid_distances(np.concatenate([medoids, new.astype(medoids.dtype)]))
+                new = list(new)
             else:
-                new, _ = self._items(X, reset=False)
-                medoids = self._medoid_items
-            out = np.asarray(self.metric(new, medoids), dtype=np.float64)
-            if out.shape != (len(new), len(medoids)):
-                raise ValueError(f"the block metric returned shape {out.shape}, expected {(len(new), len(medoids))}")
-            return out
-        if kind in ("callable", "levenshtein"):
-            if self.cluster_centers_ is not None:
-                items = list(_validate_data(self, X, dtype=[np.float64, np.float32], reset=False))
-            else:
-                items, _ = self._items(X, reset=False, strings=kind == "levenshtein")
-            measure = self.metric if kind == "callable" else _core.levenshtein
-            return np.array([[float(measure(m, x)) for m in self._medoid_items] for x in items], dtype=np.float64)
+                new, _ = self._items(X, reset=False, strings=kind == "levenshtein")
+            return self._medoid_distances([*self._medoid_items, *new])
         if sparse.issparse(X) or sparse.issparse(self.cluster_centers_):
-            data = _validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
-            name = _SPARSE_METRICS[str(self.metric).lower()]
-            if name == "sqeuclidean":  # scikit-learn has no sparse squared form: square the distances
-                return pairwise_distances(data, self.cluster_centers_, metric="euclidean") ** 2
-            return pairwise_distances(data, self.cluster_centers_, metric=name)
+            new = _validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+            both = sparse.vstack([sparse.csr_matrix(self.cluster_centers_), sparse.csr_matrix(new)], format="csr")
+            both.sum_duplicates()
+            return self._medoid_distances(both)
         data = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
         centers = self.cluster_centers_
         data = np.ascontiguousarray(data, dtype=centers.dtype)
         threads = None if self.n_threads is None else int(self.n_threads)
         return _core.cross_distances(data, np.ascontiguousarray(centers), self.metric, self.p, threads)
+
+    def _medoid_distances(self, both: Any) -> np.ndarray:
+        """Distances from the objects of `both` after the medoids, which come first, to the
+        medoids: the core's data dispatch, as in `fit`."""
+        threads = None if self.n_threads is None else int(self.n_threads)
+        if threads is None and self._metric_kind() == "callable":
+            threads = 1  # a pair function holds the GIL, as in fit
+        k = len(self.medoid_indices_)
+        return _core.medoid_distances(both, k, metric=self.metric, p=self.p, n_threads=threads)
 
     def predict(self, X: Any) -> np.ndarray:
         """Position of the nearest medoid for each row of X (ties: lower position).
@@ -449,21 +432,6 @@ def _is_numeric_array_like(X: Any) -> bool:
     except (ValueError, TypeError):
         return False
     return array.dtype.kind in "biuf" and array.ndim == 2
-
-
-def _seed(random_state: Any) -> int:
-    """A 64-bit seed from None, an int, a RandomState or a Generator."""
-    if isinstance(random_state, np.random.Generator):
-        return int(random_state.integers(0, 2**63 - 1))
-    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be >= 0, got {random_state}")
-        return int(random_state)
-    try:
-        state = check_random_state(random_state)
-    except ValueError as error:
-        raise TypeError(f"random_state must be None, an int or a numpy random generator: {error}") from None
-    return int(state.randint(0, 2**63 - 1, dtype=np.int64))
 
 
 def _holds_strings(X: Any) -> bool:

@@ -15,11 +15,10 @@ import uuid
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from . import _core
-from ._estimator import _seed
+from ._base import _BaseKMedoids
 
 try:
     import dask.array as da
@@ -36,7 +35,7 @@ _SCATTER_BYTES = 1 << 20
 _WORKER_CHECK_SECONDS = 2.0
 
 
-class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
+class KMedoids(_BaseKMedoids):
     """k-medoids on a dask array, with the data left on the cluster's workers.
 
     For a seed it returns the medoids `banditpam_rs.KMedoids` finds with the same method on
@@ -131,14 +130,16 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         random_state: Any = None,
         keep_block: bool | None = None,
     ) -> None:
-        self.n_clusters = n_clusters
-        self.metric = metric
-        self.method = method
-        self.max_iter = max_iter
-        self.init = init
-        self.n_init = n_init
-        self.p = p
-        self.random_state = random_state
+        super().__init__(
+            n_clusters,
+            metric=metric,
+            method=method,
+            max_iter=max_iter,
+            init=init,
+            n_init=n_init,
+            p=p,
+            random_state=random_state,
+        )
         self.keep_block = keep_block
 
     def _parameters(self) -> dict[str, Any]:
@@ -153,14 +154,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             )
         if self.keep_block not in (None, True, False):
             raise TypeError(f"keep_block must be None, True or False, got {self.keep_block!r}")
-        params = {
-            "n_clusters": self.n_clusters,
-            "method": self.method,
-            "max_iter": self.max_iter,
-            "init": self.init,
-            "n_init": self.n_init,
-            "seed": _seed(self.random_state),
-        }
+        params = self._core_params()
         _core.check_parameters(**params)
         return params
 
@@ -183,7 +177,6 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         X = _check_array(X)
         n, d = X.shape
         client = _client()
-        metric = {"metric": self.metric, "p": self.p}
         chunks = client.compute(list(X.to_delayed().ravel()))
         offsets = [0, *np.cumsum(X.chunks[0]).tolist()]
         executor = None
@@ -198,7 +191,7 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
             keep = self.keep_block
             if keep is None:
                 keep = _core.kept_block_bytes(n, **params) <= _memory_limit(client) // 3
-            executor = _ChunkExecutor(client, chunks, offsets, stats, metric)
+            executor = _ChunkExecutor(client, chunks, offsets, stats, self.metric, self.p)
             found = _core.fit_sharded(executor, list(X.chunks[0]), keep_block=bool(keep), **params)
             centers = _rows_of(client, chunks, offsets, found["medoids"])
         finally:
@@ -217,9 +210,9 @@ class KMedoids(ClusterMixin, TransformerMixin, BaseEstimator):
         self.block_kept_ = bool(keep)
         self.n_rounds_ = executor.rounds
         self.fit_seconds_ = {"data": data_seconds, **found["seconds"], "total": time.perf_counter() - began}
-        self.labels_ = X.map_blocks(
-            _labels_block, centers, stats, metric, offsets, dtype=np.intp, drop_axis=1, chunks=(X.chunks[0],)
-        )
+        # The labels' chunks see the statistics of the fit: the kernel computes each distance as the fit did.
+        sites = [_core.ChunkSite("labels", offset, stats, self.metric, self.p) for offset in offsets[:-1]]
+        self.labels_ = X.map_blocks(_labels_block, centers, sites, dtype=np.intp, drop_axis=1, chunks=(X.chunks[0],))
         return self
 
     def transform(self, X: Any) -> Any:
@@ -335,9 +328,12 @@ class _ChunkExecutor:
     it; a chunk's state between tasks stays in that worker's process (see
     `_core.run_chunk_task`)."""
 
-    def __init__(self, client, chunks, offsets, stats, metric) -> None:
-        self.client, self.chunks, self.offsets, self.stats, self.metric = client, chunks, offsets, stats, metric
+    def __init__(self, client, chunks, offsets, stats, metric, p) -> None:
+        self.client, self.chunks = client, chunks
         self.token = uuid.uuid4().hex
+        self.sites = [
+            _core.ChunkSite(f"{self.token}/{i}", offset, stats, metric, p) for i, offset in enumerate(offsets[:-1])
+        ]
         holders = client.who_has(chunks)
         # Each chunk's tasks run on one worker holding it: its state lives there.
         self.holders = [min(holders.get(chunk.key, ()), default=None) for chunk in chunks]
@@ -350,13 +346,10 @@ class _ChunkExecutor:
         futures = [
             self.client.submit(
                 _core.run_chunk_task,
-                f"{self.token}/{i}",
-                i not in self.started,
                 self.chunks[i],
-                self.offsets[i],
-                self.stats,
+                self.sites[i],
                 sent,
-                **self.metric,
+                create=i not in self.started,
                 pure=False,
                 workers=self.holders[i],
                 allow_other_workers=False,
@@ -384,10 +377,10 @@ class _ChunkExecutor:
         self.client.run(_core.drop_chunk_states, self.token, on_error="ignore")
 
 
-def _labels_block(chunk, centers, stats, metric, offsets, block_info=None) -> np.ndarray:
-    index = block_info[0]["chunk-location"][0]
+def _labels_block(chunk, centers, sites, block_info=None) -> np.ndarray:
+    site = sites[block_info[0]["chunk-location"][0]]
     centers = np.ascontiguousarray(centers, dtype=np.float64)
-    labels, _ = _core.chunk_nearest(np.ascontiguousarray(chunk), offsets[index], centers, stats, **metric)
+    labels, _ = _core.chunk_nearest(np.ascontiguousarray(chunk), site, centers)
     return labels.astype(np.intp)
 
 

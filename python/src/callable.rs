@@ -8,7 +8,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyList;
 
-use crate::Watch;
+use crate::runtime::Watch;
 
 /// Pairs computed per stretch with the GIL held by a pair function.
 const PAIRS_PER_STRETCH: usize = 256;

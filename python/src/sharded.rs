@@ -14,7 +14,8 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList};
 
-use crate::{builder, to_py_err};
+use crate::errors::to_py_err;
+use crate::parameters::builder;
 
 /// The whole data set's statistics as they travel: `(rows, column_sums, largest_abs)`.
 type StatsTuple<'py> = (usize, PyReadonlyArray1<'py, f64>, f64);
@@ -77,35 +78,75 @@ fn states() -> MutexGuard<'static, HashMap<String, ChunkState>> {
     STATES.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-fn chunk<'a, T: Scalar + numpy::Element>(
-    rows: &'a PyReadonlyArray2<'_, T>,
+/// Where a chunk sits in a fit: the key of its state (`"<fit>/<chunk>"`), its first row in the
+/// whole data set, the whole data's statistics and the metric. Made once per chunk and sent
+/// with each of its tasks, so it pickles.
+#[pyclass(frozen, module = "banditpam_rs._core")]
+struct ChunkSite {
+    /// The key of the chunk's state in its worker.
+    #[pyo3(get)]
+    key: String,
+    /// The chunk's first row in the whole data set.
+    #[pyo3(get)]
     offset: usize,
-    metric: Metric,
-    stats: &StatsTuple<'_>,
-) -> PyResult<DenseChunk<'a, T>> {
-    let d = rows.shape()[1];
-    DenseChunk::new(contiguous(rows.as_slice())?, offset, d, metric, &stats_of(stats)?).map_err(to_py_err)
+    stats: DataStats,
+    /// The metric's name, and its Minkowski exponent.
+    #[pyo3(get)]
+    metric: String,
+    #[pyo3(get)]
+    p: Option<f64>,
+    kernel_metric: Metric,
 }
 
-/// Run a serialized task of the sharded driver on a chunk (rows `offset..` of the whole data
-/// set) with the chunk's state `key`; returns the serialized reply. `create` starts a new
-/// state (the chunk's first task in a fit); otherwise a missing state is a RuntimeError: the
-/// worker restarted or the task ran elsewhere, and the fit must start again.
+#[pymethods]
+impl ChunkSite {
+    #[new]
+    #[pyo3(signature = (key, offset, stats, metric, p=None))]
+    fn new(key: String, offset: usize, stats: StatsTuple<'_>, metric: String, p: Option<f64>) -> PyResult<Self> {
+        let kernel_metric = dense_metric(&metric, p)?;
+        Ok(ChunkSite { key, offset, stats: stats_of(&stats)?, metric, p, kernel_metric })
+    }
+
+    /// The whole data's statistics, as `chunk_stats` returns them.
+    #[getter]
+    fn stats<'py>(&self, py: Python<'py>) -> (usize, Bound<'py, PyArray1<f64>>, f64) {
+        let stats = &self.stats;
+        (stats.rows, PyArray1::from_slice(py, &stats.column_sums), stats.largest_abs)
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn __reduce__<'py>(
+        slf: &Bound<'py, Self>,
+    ) -> PyResult<(Bound<'py, PyAny>, (String, usize, (usize, Bound<'py, PyArray1<f64>>, f64), String, Option<f64>))>
+    {
+        let site = slf.get();
+        let args = (site.key.clone(), site.offset, site.stats(slf.py()), site.metric.clone(), site.p);
+        Ok((slf.get_type().into_any(), args))
+    }
+}
+
+impl ChunkSite {
+    fn chunk<'a, T: Scalar + numpy::Element>(&self, rows: &'a PyReadonlyArray2<'_, T>) -> PyResult<DenseChunk<'a, T>> {
+        let d = rows.shape()[1];
+        DenseChunk::new(contiguous(rows.as_slice())?, self.offset, d, self.kernel_metric, &self.stats)
+            .map_err(to_py_err)
+    }
+}
+
+/// Run a serialized task of the sharded driver on a chunk at `site`; returns the serialized
+/// reply. `create` starts a new state (the chunk's first task in a fit); otherwise a missing
+/// state is a RuntimeError: the worker restarted or the task ran elsewhere, and the fit must
+/// start again.
 #[pyfunction]
-#[pyo3(signature = (key, create, chunk, offset, stats, task, *, metric, p=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (chunk, site, task, *, create=false))]
 fn run_chunk_task<'py>(
-    py: Python<'py>,
-    key: &str,
-    create: bool,
     chunk: &Bound<'py, PyAny>,
-    offset: usize,
-    stats: StatsTuple<'py>,
+    site: &ChunkSite,
     task: &[u8],
-    metric: &str,
-    p: Option<f64>,
+    create: bool,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let metric = dense_metric(metric, p)?;
+    let py = chunk.py();
+    let key = &site.key;
     let mut state = if create {
         ChunkState::default()
     } else {
@@ -117,7 +158,7 @@ fn run_chunk_task<'py>(
         })?
     };
     let reply = with_rows!(chunk, |rows, T| {
-        let chunk: DenseChunk<'_, T> = self::chunk(&rows, offset, metric, &stats)?;
+        let chunk: DenseChunk<'_, T> = site.chunk(&rows)?;
         let ran = py.detach(|| catch_unwind(AssertUnwindSafe(|| sharded::run_task(&chunk, &mut state, task))));
         ran.map_err(|_| PyRuntimeError::new_err("internal error in banditpam_rs: please report it"))?.map_err(to_py_err)
     });
@@ -135,24 +176,19 @@ fn drop_chunk_states(fit: &str) -> usize {
     before - table.len()
 }
 
-/// `(labels, distances)`: each row's nearest of `centers` (its position, the lower on ties)
-/// and the distance to it, by the kernel of the fit.
+/// `(labels, distances)`: each row of the chunk at `site`, its nearest of `centers` (its
+/// position, the lower on ties) and the distance to it, by the kernel of the fit.
 #[pyfunction]
-#[pyo3(signature = (chunk, offset, centers, stats, *, metric, p=None))]
 #[allow(clippy::type_complexity)]
 fn chunk_nearest<'py>(
-    py: Python<'py>,
     chunk: &Bound<'py, PyAny>,
-    offset: usize,
+    site: &ChunkSite,
     centers: PyReadonlyArray2<'py, f64>,
-    stats: StatsTuple<'py>,
-    metric: &str,
-    p: Option<f64>,
 ) -> PyResult<(Bound<'py, PyArray1<usize>>, Bound<'py, PyArray1<f64>>)> {
-    let metric = dense_metric(metric, p)?;
+    let py = chunk.py();
     let targets = Targets { ids: (0..centers.shape()[0]).collect(), values: contiguous(centers.as_slice())?.to_vec() };
     let (labels, distances) = with_rows!(chunk, |rows, T| {
-        let chunk: DenseChunk<'_, T> = self::chunk(&rows, offset, metric, &stats)?;
+        let chunk: DenseChunk<'_, T> = site.chunk(&rows)?;
         py.detach(|| chunk.nearest(&targets)).map_err(to_py_err)
     })?;
     Ok((PyArray1::from_vec(py, labels), PyArray1::from_vec(py, distances)))
@@ -245,6 +281,7 @@ fn fit_sharded<'py>(
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<ChunkSite>()?;
     m.add_function(wrap_pyfunction!(chunk_stats, m)?)?;
     m.add_function(wrap_pyfunction!(run_chunk_task, m)?)?;
     m.add_function(wrap_pyfunction!(drop_chunk_states, m)?)?;

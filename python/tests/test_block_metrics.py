@@ -75,3 +75,21 @@ def test_pair_callables_share_the_gil_in_stretches(mnist):
     np.testing.assert_array_equal(one.medoid_indices_, two.medoid_indices_)
     builtin = KMedoids(4, metric="manhattan", random_state=0).fit(X)
     np.testing.assert_array_equal(one.medoid_indices_, builtin.medoid_indices_)
+
+
+def test_transform_of_objects_under_a_pair_function_and_strings_is_the_pairwise_values():
+    words = ["color", "colour", "banana", "bandana", "flavor", "flavour", "cabana"]
+    new = ["colr", "bananas", "", "flavours"]
+    fitted = KMedoids(2, metric="levenshtein", random_state=0).fit(words)
+    medoids = [words[i] for i in fitted.medoid_indices_]
+    expected = [[levenshtein(m, w) for m in medoids] for w in new]
+    np.testing.assert_array_equal(fitted.transform(new), expected)
+
+    def length_gap(a, b):
+        return abs(len(a) - len(b)) + 0.5 * (a[:1] != b[:1])
+
+    by_function = KMedoids(2, metric=length_gap, random_state=0).fit(words)
+    medoids = [words[i] for i in by_function.medoid_indices_]
+    expected = [[length_gap(m, w) for m in medoids] for w in new]
+    np.testing.assert_array_equal(by_function.transform(new), expected)
+    np.testing.assert_array_equal(by_function.predict(words), by_function.labels_)

@@ -4,6 +4,7 @@ medoids for any chunking, and each rejects bad input with a clear error."""
 
 from __future__ import annotations
 
+import pickle
 import uuid
 
 import numpy as np
@@ -24,8 +25,11 @@ class LocalExecutor:
         self.stats = (0, np.zeros(X.shape[1]), 0.0)
         for chunk in self.chunks:
             self.stats = _core.chunk_stats(chunk, self.stats)
-        self.metric = {"metric": metric, "p": p}
         self.token = uuid.uuid4().hex
+        self.sites = [
+            _core.ChunkSite(f"{self.token}/{i}", offset, self.stats, metric, p)
+            for i, offset in enumerate(self.offsets[:-1])
+        ]
         self.started: set[int] = set()
         self.rounds = 0
 
@@ -33,12 +37,7 @@ class LocalExecutor:
         self.rounds += 1
         replies = []
         for i in which:
-            key = f"{self.token}/{i}"
-            replies.append(
-                _core.run_chunk_task(
-                    key, i not in self.started, self.chunks[i], self.offsets[i], self.stats, task, **self.metric
-                )
-            )
+            replies.append(_core.run_chunk_task(self.chunks[i], self.sites[i], task, create=i not in self.started))
             self.started.add(i)
         return replies
 
@@ -77,10 +76,7 @@ def test_sharded_fit_gives_the_in_memory_medoids(method, metric, sizes, keep_blo
     assert found["build_loss"] >= found["loss"]
     # chunk_nearest gives the labels and the loss of those medoids, chunk by chunk.
     centers = X[found["medoids"]].astype(np.float64)
-    parts = [
-        _core.chunk_nearest(c, o, centers, executor.stats, metric=metric)
-        for c, o in zip(executor.chunks, executor.offsets)
-    ]
+    parts = [_core.chunk_nearest(c, site, centers) for c, site in zip(executor.chunks, executor.sites)]
     np.testing.assert_array_equal(np.concatenate([p[0] for p in parts]), reference.labels_)
     assert sum(p[1].sum() for p in parts) == pytest.approx(reference.inertia_, rel=1e-9)
 
@@ -101,16 +97,26 @@ def test_bad_tasks_and_chunks_are_clear_errors():
     bad[7, 1] = np.inf
     with pytest.raises(ValueError, match="row 107"):
         _core.chunk_stats(bad, stats)  # the second chunk: rows numbered in the whole data
+    site = _core.ChunkSite("t/0", 0, stats, "euclidean")
     with pytest.raises(ValueError, match="decode"):
-        _core.run_chunk_task("t/0", True, X, 0, stats, b"\xff\xff\xff", metric="euclidean")
+        _core.run_chunk_task(X, site, b"\xff\xff\xff", create=True)
     with pytest.raises(RuntimeError, match="state of chunk"):
-        _core.run_chunk_task("never-started/0", False, X, 0, stats, b"", metric="euclidean")
+        _core.run_chunk_task(X, _core.ChunkSite("never-started/0", 0, stats, "euclidean"), b"")
     with pytest.raises(ValueError, match="not a metric on vectors"):
-        _core.run_chunk_task("t/0", True, X, 0, stats, b"", metric="precomputed")
+        _core.ChunkSite("t/0", 0, stats, "precomputed")
     with pytest.raises(TypeError, match="float32 or float64"):
         _core.chunk_stats(X.astype(np.int64), stats)
     with pytest.raises(ValueError, match="features|shape|width|columns"):
-        _core.chunk_nearest(X, 0, np.zeros((2, 3)), stats, metric="euclidean")
+        _core.chunk_nearest(X, site, np.zeros((2, 3)))
+
+
+def test_a_chunk_site_pickles():
+    stats = _core.chunk_stats(blobs(50, 3, seed=4), (0, np.zeros(3), 0.0))
+    site = _core.ChunkSite("f/2", 40, stats, "minkowski", 3.0)
+    again = pickle.loads(pickle.dumps(site))
+    assert (again.key, again.offset, again.metric, again.p) == ("f/2", 40, "minkowski", 3.0)
+    assert again.stats[0] == stats[0] and again.stats[2] == stats[2]
+    np.testing.assert_array_equal(again.stats[1], stats[1])
 
 
 def test_the_executor_s_errors_reach_the_caller():

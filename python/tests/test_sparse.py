@@ -64,3 +64,19 @@ def test_sparse_scores_and_errors():
     with pytest.raises(ValueError):
         KMedoids(3).fit(bad)
     assert pairwise_distances(csr[:2], dense[:2]).shape == (2, 2)
+
+
+def test_transform_of_every_input_kind_goes_through_the_core():
+    """Sparse rows, dense rows against sparse medoids, and an unsupported sparse metric."""
+    dense, csr = sparse_data(seed=5)
+    fitted = KMedoids(3, metric="manhattan", random_state=0).fit(csr)
+    expected = pairwise_distances(dense[:30], dense[fitted.medoid_indices_], metric="manhattan")
+    np.testing.assert_allclose(fitted.transform(csr[:30]), expected, rtol=1e-12)
+    np.testing.assert_allclose(fitted.transform(dense[:30]), expected, rtol=1e-12)
+    # Fitted on dense rows, asked about sparse ones.
+    on_dense = KMedoids(3, metric="cosine", random_state=0).fit(dense)
+    cosine = pairwise_distances(dense[:30], dense[on_dense.medoid_indices_], metric="cosine")
+    np.testing.assert_allclose(on_dense.transform(csr[:30]), cosine, rtol=1e-9, atol=1e-12)
+    chebyshev = KMedoids(3, metric="chebyshev", random_state=0).fit(dense)
+    with pytest.raises(ValueError, match="metric"):
+        chebyshev.transform(csr[:5])

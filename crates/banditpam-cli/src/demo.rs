@@ -62,7 +62,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         return Err(CliError::Usage(format!("--n must be between 1 and {AVAILABLE}, got {}", args.n)));
     }
     let metric: Metric = args.metric.parse()?;
-    let params = args.common.params(args.k, 100)?;
+    let params = args.common.params(args.k)?;
     let pixels = gunzip(IMAGES_GZ, 16)?;
     let labels = gunzip(LABELS_GZ, 8)?;
     let pixels = &pixels[..args.n * PIXELS];
@@ -84,7 +84,7 @@ pub fn run(args: &DemoArgs) -> Result<(), CliError> {
         d: Some(PIXELS),
         k: args.k,
         metric: metric.to_string(),
-        seed: args.common.seed,
+        seed: args.common.seed(),
         threads: args.common.thread_count(),
     };
     let report = Report::new(run, fit, None);

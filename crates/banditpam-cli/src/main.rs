@@ -11,6 +11,7 @@
 
 mod demo;
 mod input;
+mod options;
 mod output;
 mod progress;
 mod report;
@@ -19,12 +20,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use banditpam::{
-    levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, Init, KMedoids, KScore, MetricName, Objects,
-    Observer, Precomputed,
+    levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, KMedoids, KScore, MetricName, Objects, Observer,
+    Precomputed, Value,
 };
 use clap::{Parser, Subcommand};
 
 use input::{Format, Table};
+use options::{FitParameters, ResourceParameters, SchemaOptions};
 use output::StagedFile;
 use progress::Progress;
 use report::{Report, Run};
@@ -82,13 +84,8 @@ struct SwapGapArgs {
     /// The medoids: 0-based row numbers, comma-separated (e.g. the `medoids` of a fit's JSON).
     #[arg(long, value_delimiter = ',', required = true)]
     medoids: Vec<usize>,
-    /// Worker threads (default: all cores); the result does not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Memory its buffers may take (the k x n distances to the medoids and the candidates' rows),
-    /// e.g. 4G, 512M or a number of bytes; default: half the available memory.
-    #[arg(long, value_parser = parse_bytes)]
-    memory: Option<usize>,
+    #[command(flatten)]
+    resources: SchemaOptions<ResourceParameters>,
     /// No progress on stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -140,9 +137,6 @@ struct FitArgs {
     k: usize,
     #[command(flatten)]
     common: CommonArgs,
-    /// Maximum number of swap iterations.
-    #[arg(long, default_value_t = 100)]
-    max_iter: usize,
     /// Write the JSON result here instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
@@ -163,9 +157,6 @@ struct SelectKArgs {
     score: KScore,
     #[command(flatten)]
     common: CommonArgs,
-    /// Maximum number of swap iterations of each fit.
-    #[arg(long, default_value_t = 100)]
-    max_iter: usize,
     /// Write the JSON result here instead of standard output.
     #[arg(long)]
     output: Option<PathBuf>,
@@ -199,95 +190,47 @@ fn parse_score(text: &str) -> Result<KScore, String> {
     text.parse().map_err(|e: banditpam::Error| e.to_string())
 }
 
-/// Options shared by `fit` and `demo`.
-#[derive(clap::Args)]
+/// Options shared by `fit`, `select-k` and `demo`: the core's fit parameters, and quiet.
+#[derive(clap::Args, Default)]
 pub struct CommonArgs {
-    /// The algorithm.
-    #[arg(long, default_value = "auto", help = method_help())]
-    pub method: String,
-    /// Seed of the randomized methods.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// How the search starts: build, random, k-medoids++, onebatch (OneBatchPAM's answer), or
-    /// k comma-separated medoid indices (0-based); default: the method's own (build, or random
-    /// for fasterpam and onebatch; auto's choice for auto).
-    #[arg(long, value_parser = parse_init)]
-    pub init: Option<Init>,
-    /// Run the search this many times from different seeds and keep the lowest loss.
-    #[arg(long, default_value_t = 1)]
-    pub n_init: usize,
-    /// Worker threads (default: all cores); the result does not depend on it.
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Memory the fit's large buffers may take (an n x n matrix, the cache, OneBatchPAM's
-    /// block), e.g. 4G, 512M or a number of bytes; default: half the available memory.
-    #[arg(long, value_parser = parse_bytes)]
-    pub memory: Option<usize>,
+    #[command(flatten)]
+    pub parameters: SchemaOptions<FitParameters>,
     /// No progress (and for `fit`, no summary) on stderr.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
-/// The help of `--method`, listing every method from the core's one list.
-fn method_help() -> String {
-    format!(
-        "The algorithm: {}. auto picks by n, k and the memory budget (PAM's answer on small data, \
-         onebatch+swap at k <= 10, fasterpam on the n x n matrix when it fits, nearswap without \
-         one) and the output names the method that ran",
-        Algorithm::name_list()
-    )
-}
-
-/// `--init`, read by the core's parser.
-fn parse_init(text: &str) -> Result<Init, String> {
-    text.parse().map_err(|e: banditpam::Error| e.to_string())
-}
-
-/// `4G`, `512M`, `64K` (powers of 1024) or a plain number of bytes.
-fn parse_bytes(text: &str) -> Result<usize, String> {
-    let trimmed = text.trim().trim_end_matches(['b', 'B']);
-    let (number, unit) = match trimmed.char_indices().last() {
-        Some((i, c)) if c.is_ascii_alphabetic() => (&trimmed[..i], c.to_ascii_uppercase()),
-        _ => (trimmed, ' '),
-    };
-    let shift = match unit {
-        ' ' => 0,
-        'K' => 10,
-        'M' => 20,
-        'G' => 30,
-        'T' => 40,
-        _ => return Err(format!("unknown unit in {text:?}: use K, M, G or T")),
-    };
-    let value: f64 = number.trim().parse().map_err(|_| format!("cannot read {text:?} as a size such as 4G"))?;
-    let bytes = value * (1u64 << shift) as f64;
-    if !(bytes.is_finite() && bytes >= 1.0 && bytes < usize::MAX as f64) {
-        return Err(format!("{text:?} is not a usable size"));
-    }
-    Ok(bytes as usize)
-}
-
-impl Default for CommonArgs {
-    fn default() -> Self {
-        CommonArgs { method: "auto".into(), seed: 0, init: None, n_init: 1, threads: None, memory: None, quiet: false }
-    }
-}
-
 impl CommonArgs {
     /// The parameters for `k` clusters (checked when the fit starts).
-    pub fn params(&self, k: usize, max_iter: usize) -> Result<KMedoids, CliError> {
-        let algorithm: Algorithm = self.method.parse()?;
-        let model = KMedoids::new(k).algorithm(algorithm).n_init(self.n_init);
-        let model = match &self.init {
-            Some(init) => model.init(init.clone()),
-            None => model,
-        };
-        Ok(model.seed(self.seed).max_iter(max_iter).threads(self.threads).memory_budget(self.memory))
+    pub fn params(&self, k: usize) -> Result<KMedoids, CliError> {
+        Ok(self.parameters.apply(KMedoids::new(k))?)
+    }
+
+    /// The seed (the table's default unless given).
+    pub fn seed(&self) -> u64 {
+        match self.parameters.get("seed") {
+            Some(Value::Count(seed)) => *seed,
+            _ => 0,
+        }
+    }
+
+    /// The method asked for, as given (`auto` unless given).
+    pub fn method(&self) -> String {
+        match self.parameters.get("algorithm") {
+            Some(Value::Text(name)) => name.clone(),
+            _ => Algorithm::default().to_string(),
+        }
     }
 
     /// The number of threads a fit will use.
     pub fn thread_count(&self) -> usize {
-        self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
+        thread_count(self.parameters.count("threads"))
     }
+}
+
+/// The number of threads a job given `threads` will use.
+fn thread_count(threads: Option<usize>) -> usize {
+    threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |t| t.get()))
 }
 
 fn main() -> ExitCode {
@@ -376,7 +319,7 @@ fn on_table<T>(
 
 fn fit(args: &FitArgs) -> Result<(), CliError> {
     // Everything that can be checked before reading a possibly large file and fitting it.
-    let params = args.common.params(args.k, args.max_iter)?;
+    let params = args.common.params(args.k)?;
     params.check()?;
     let (metric, format) = resolve_input(&args.data)?;
     let output = args.output.as_deref().map(StagedFile::new).transpose()?;
@@ -392,7 +335,7 @@ fn fit(args: &FitArgs) -> Result<(), CliError> {
         d,
         k: args.k,
         metric: metric.to_string(),
-        seed: args.common.seed,
+        seed: args.common.seed(),
         threads: args.common.thread_count(),
     };
     let medoid_objects = medoid_objects(&table, &fit.medoids, metric);
@@ -415,7 +358,7 @@ fn fit(args: &FitArgs) -> Result<(), CliError> {
 
 fn select_k(args: &SelectKArgs) -> Result<(), CliError> {
     let smallest = args.k_range.0.iter().copied().min().unwrap_or(2);
-    let params = args.common.params(smallest, args.max_iter)?;
+    let params = args.common.params(smallest)?;
     params.check()?;
     let (metric, format) = resolve_input(&args.data)?;
     let output = args.output.as_deref().map(StagedFile::new).transpose()?;
@@ -423,7 +366,7 @@ fn select_k(args: &SelectKArgs) -> Result<(), CliError> {
     let params = weighted(params, weights);
     let (found, n, _) =
         on_table(&table, metric, &|data| Ok(banditpam::select_k(&params, data, &args.k_range.0, args.score)?))?;
-    let report = report::SelectionReport::new(n, metric.to_string(), args.common.method.clone(), args.score, &found);
+    let report = report::SelectionReport::new(n, metric.to_string(), args.common.method(), args.score, &found);
     let json = serde_json::to_string(&report).map_err(|e| CliError::Usage(e.to_string()))?;
     match output {
         Some(file) => output::write_all(vec![(file, json + "\n")])?,
@@ -444,7 +387,13 @@ fn swap_gap(args: &SwapGapArgs) -> Result<(), CliError> {
     let (table, _) = read_input(&args.data, format)?;
     let progress = Progress::new(args.quiet);
     let (found, n, _) = on_table(&table, metric, &|data| {
-        Ok(banditpam::swap_gap(data, &args.medoids, args.threads, args.memory, &progress)?)
+        Ok(banditpam::swap_gap(
+            data,
+            &args.medoids,
+            args.resources.count("threads"),
+            args.resources.count("memory_budget"),
+            &progress,
+        )?)
     })?;
     progress.finish();
     let report = serde_json::json!({

@@ -3,7 +3,7 @@
 use banditpam::{Clustering, KScore, KSelection};
 use serde::Serialize;
 
-use crate::progress::thousands;
+use banditpam::thousands;
 
 /// The facts about a run that are not in the [`Clustering`].
 #[derive(Serialize)]

@@ -109,6 +109,14 @@ pub enum Error {
     /// An algorithm name that is not known.
     #[error("unknown method '{0}'; expected one of {names}", names = crate::Algorithm::name_list())]
     UnknownAlgorithm(String),
+    /// A parameter name that is not in [`crate::PARAMETERS`].
+    #[error("unknown parameter '{name}'; expected one of {expected}")]
+    UnknownParameter {
+        /// The name given.
+        name: String,
+        /// The known names, comma-separated.
+        expected: String,
+    },
     /// The exponent of a Minkowski (Lp) distance is below 1 or not finite.
     #[error("the Minkowski exponent p must be a finite number >= 1, got {0}")]
     InvalidMinkowskiP(f64),
@@ -139,7 +147,7 @@ pub enum Error {
     #[error(
         "{what} needs {}, more than the memory budget of {}: raise the budget (Rust \
          memory_budget, Python memory_budget=, CLI --memory) or choose a method that needs less",
-        crate::memory::human(*bytes), crate::memory::human(*budget)
+        human(*bytes), human(*budget)
     )]
     OverMemoryBudget {
         /// The buffer, e.g. `"the OneBatchPAM block"`.
@@ -153,7 +161,7 @@ pub enum Error {
     #[error(
         "out of memory: could not allocate {} for {what}; lower the memory budget (Rust \
          memory_budget, Python memory_budget=, CLI --memory), use fewer points, or choose a method that needs less",
-        crate::memory::human(*bytes)
+        human(*bytes)
     )]
     OutOfMemory {
         /// The buffer.
@@ -168,3 +176,20 @@ pub enum Error {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// `bytes` for people: `1.5 GiB`, `300 MiB`, `12 KiB`.
+/// (Here rather than in `memory`, so that errors depend on no other module.)
+pub(crate) fn human(bytes: usize) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

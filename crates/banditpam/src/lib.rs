@@ -1,8 +1,11 @@
 //! # banditpam
 //!
 //! k-medoids clustering over any dissimilarity: BanditPAM++ and BanditPAM (PAM's answers in
-//! almost linear time per step), and the exact PAM, FastPAM1 and FasterPAM, on dense vectors,
-//! precomputed matrices or arbitrary objects.
+//! almost linear time per step), the exact PAM, FastPAM1 and FasterPAM, OneBatchPAM (one
+//! sampled batch), and nearswap (PAM-level loss without the n x n matrix), with
+//! [`Algorithm::Auto`] choosing among them by n, k and the memory budget; on dense vectors,
+//! sparse rows, precomputed matrices or arbitrary objects, in memory or on rows split in
+//! chunks (the [`sharded`] driver, which the Python package's Dask estimator runs).
 //!
 //! ```
 //! use banditpam::{Algorithm, DenseData, KMedoids, Metric};
@@ -14,7 +17,8 @@
 //! assert_eq!(fit.loss, 2.0);
 //! ```
 //!
-//! The crate is organised by concern: [`data`] (data sets and the [`Dissimilarity`] trait),
+//! The crate is organised by concern: [`PARAMETERS`] (every fit parameter declared once, for
+//! every surface), [`data`] (data sets and the [`Dissimilarity`] trait),
 //! `kernels` (the blocked SIMD/GEMM distance blocks), `algorithms` (one file per algorithm),
 //! `bandit` (the best-arm engine, the reference order and the distance cache),
 //! [`KMedoids`] and [`CheckedKMedoids`] (parameters, checked once), the fit driver (`fit.rs`:
@@ -43,6 +47,7 @@ mod parallel;
 mod params;
 mod result;
 mod scalar;
+mod schema;
 mod select_k;
 pub mod sharded;
 mod silhouette;
@@ -50,17 +55,20 @@ mod state;
 
 pub use algorithms::Algorithm;
 pub use auto::Workload;
-pub use data::{levenshtein, DenseData, Dissimilarity, DistanceMatrix, Objects, Precomputed, SparseData};
+pub use data::{
+    distances_to_medoids, levenshtein, DenseData, Dissimilarity, DistanceMatrix, Objects, Precomputed, SparseData,
+};
 pub use error::{Error, Result};
 pub use exact::ExactSum;
 pub use gap::{swap_gap, SwapGap};
 pub use init::Init;
 pub use memory::{available_memory, default_budget};
 pub use metric::{Metric, MetricName};
-pub use observer::{Event, Observer, Silent};
+pub use observer::{thousands, Event, Observer, ProgressText, Silent};
 pub use parallel::{max_threads, MAX_THREADS_PER_CORE};
 pub use params::{CheckedKMedoids, KMedoids, MatrixPrecision, Precompute};
 pub use result::{Clustering, PhaseCounts, PhaseSeconds};
 pub use scalar::Scalar;
+pub use schema::{Kind, Parameter, Value, PARAMETERS};
 pub use select_k::{select_k, KScore, KSelection};
 pub use silhouette::{medoid_silhouette_samples, silhouette_samples, silhouette_samples_with_observer};

@@ -111,25 +111,10 @@ fn cgroup_room() -> Option<usize> {
     Some(read("memory.max")?.saturating_sub(read("memory.current").unwrap_or(0)))
 }
 
-/// `bytes` for people: `1.5 GiB`, `300 MiB`, `12 KiB`.
-pub(crate) fn human(bytes: usize) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::human;
 
     #[test]
     fn reads_proc_fields() {

@@ -84,3 +84,69 @@ pub trait Observer: Sync {
 pub struct Silent;
 
 impl Observer for Silent {}
+
+/// Progress as one line of text per [`Event`], the same on every surface (the CLI's spinner,
+/// Python's `verbose`): it remembers the phase running and whether the search reads an n x n
+/// matrix (then it reads distances rather than computing them, and says "on the matrix").
+///
+/// ```
+/// use banditpam::{Event, ProgressText};
+/// let text = ProgressText::default();
+/// assert_eq!(text.describe(&Event::PhaseStarted { phase: "BUILD" }), "BUILD");
+/// let step = Event::BuildStep { step: 1, k: 3, distance_evaluations: 12_000 };
+/// assert_eq!(text.describe(&step), "BUILD: medoid 1/3, 12,000 distances");
+/// ```
+#[derive(Debug, Default)]
+pub struct ProgressText {
+    /// The phase running, and whether the search reads a matrix.
+    state: std::sync::Mutex<(&'static str, bool)>,
+}
+
+impl ProgressText {
+    /// The line for `event`.
+    pub fn describe(&self, event: &Event) -> String {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let on_matrix = state.1;
+        let work = |count: u64| {
+            if on_matrix {
+                "on the matrix".to_string()
+            } else {
+                format!("{} distances", thousands(count))
+            }
+        };
+        match event {
+            Event::PhaseStarted { phase } => {
+                state.0 = phase;
+                phase.to_string()
+            }
+            Event::MatrixStarted { n } => {
+                state.1 = true;
+                format!("building the {n} x {n} dissimilarity matrix")
+            }
+            Event::BuildStep { step, k, distance_evaluations } => {
+                format!("{}: medoid {step}/{k}, {}", state.0, work(*distance_evaluations))
+            }
+            Event::SwapStep { iteration, swaps, loss, distance_evaluations } => format!(
+                "{}: iteration {iteration}, {swaps} swaps, loss {loss:.6}, {}",
+                state.0,
+                work(*distance_evaluations)
+            ),
+            Event::ScanProgress { done, total, distance_evaluations } => {
+                format!("swap gap: {done}/{total} candidates, {} distances", thousands(*distance_evaluations))
+            }
+        }
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

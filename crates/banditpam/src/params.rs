@@ -76,9 +76,9 @@ pub struct KMedoids {
 }
 
 impl KMedoids {
-    /// `k` medoids with BanditPAM++, `max_iter = 100`, seed 0, all cores, the automatic matrix
-    /// choice and memory budget; bandit confidences 3 (BUILD) and 5 (SWAP), batches of 100
-    /// references, the default cache.
+    /// `k` medoids with [`Algorithm::Auto`], `max_iter = 100`, seed 0, all cores, the automatic
+    /// matrix choice and memory budget; bandit confidences 3 (BUILD) and 5 (SWAP), batches of 100
+    /// references, the default cache: the defaults of [`crate::PARAMETERS`].
     pub fn new(k: usize) -> Self {
         KMedoids {
             k,

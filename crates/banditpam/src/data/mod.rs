@@ -4,13 +4,15 @@
 //! - [`Precomputed`]: a borrowed n x n matrix, possibly asymmetric, `d(m, x) = D[m][x]`;
 //! - [`Objects`]: any objects with a user dissimilarity function (e.g. [`levenshtein`]);
 //! - [`SparseData`]: borrowed compressed sparse rows under L2, squared L2, L1 or cosine;
-//! - [`DistanceMatrix`]: an owned n x n matrix built once from any of the above.
+//! - [`DistanceMatrix`]: an owned n x n matrix built once from any of the above;
+//! - [`distances_to_medoids`]: objects of any of these against medoids (prediction).
 
 mod dense;
 mod matrix;
 mod objects;
 mod precomputed;
 mod sparse;
+mod to_medoids;
 
 pub(crate) use dense::check as check_dense;
 pub use dense::{cross_distances, flatten_rows, DenseData};
@@ -18,6 +20,7 @@ pub use matrix::DistanceMatrix;
 pub use objects::{levenshtein, Objects};
 pub use precomputed::Precomputed;
 pub use sparse::SparseData;
+pub use to_medoids::distances_to_medoids;
 
 use crate::error::Result;
 

@@ -1,7 +1,9 @@
 //! FastPAM1 returns PAM's answer; FasterPAM ends where no single swap helps; both checked
 //! against brute-force computations on dense data, asymmetric matrices and strings.
 
-use banditpam::{levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, KMedoids, Metric, Objects, Precomputed};
+use banditpam::{
+    levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, KMedoids, Metric, Objects, Precomputed, SparseData,
+};
 
 use crate::common::brute_loss;
 
@@ -113,16 +115,43 @@ fn k_equal_n_and_k_one_work() {
     }
 }
 
+/// Every method on data whose distances are all 0: identical rows, all-zero rows (where cosine
+/// and correlation meet 0/0), a zero matrix and equal strings. Each fit must succeed with k
+/// distinct medoids, loss 0 and no swap (no swap can improve on 0), also in the checked lane,
+/// where an overflow in rescaling zero distances would panic.
 #[test]
-fn identical_points_work() {
-    let values = vec![1.5f64; 20 * 3];
-    let data = DenseData::new(&values, 20, 3, Metric::L2).unwrap();
-    for algorithm in [Algorithm::Pam, Algorithm::FastPam1, Algorithm::FasterPam] {
-        let fit = fit(&data, 4, algorithm);
-        assert_eq!(fit.loss, 0.0);
-        assert_eq!(fit.swaps, 0);
-        assert!(fit.labels.iter().all(|&l| l < 4));
+fn identical_points_and_zero_rows_fit_with_every_method_and_metric() {
+    let metrics =
+        [Metric::L2, Metric::SquaredL2, Metric::L1, Metric::Lp(3.0), Metric::LInf, Metric::Cosine, Metric::Correlation];
+    let identical: Vec<f64> = [1.5, -2.0, 0.25].repeat(24);
+    let zeros = vec![0.0f64; 24 * 3];
+    let matrix = vec![0.0f64; 24 * 24];
+    let words = vec!["same".to_string(); 24];
+    let check = |data: &dyn Dissimilarity, what: &str| {
+        for algorithm in Algorithm::ALL {
+            let fit = KMedoids::new(4).algorithm(algorithm).seed(3).fit(data).unwrap();
+            let mut medoids = fit.sorted_medoids();
+            medoids.dedup();
+            assert_eq!(medoids.len(), 4, "{algorithm} on {what}");
+            assert_eq!((fit.loss, fit.swaps), (0.0, 0), "{algorithm} on {what}");
+            assert!(fit.labels.iter().all(|&l| l < 4), "{algorithm} on {what}");
+        }
+    };
+    for metric in metrics {
+        check(&DenseData::new(&identical, 24, 3, metric).unwrap(), &format!("identical rows, {metric:?}"));
+        check(&DenseData::new(&zeros, 24, 3, metric).unwrap(), &format!("zero rows, {metric:?}"));
     }
+    // Sparse rows with no stored value, and sparse identical rows.
+    let empty = vec![0usize; 25];
+    let one_each: Vec<usize> = (0..25).collect();
+    let (columns, values) = (vec![1usize; 24], vec![2.5f64; 24]);
+    for metric in [Metric::L2, Metric::SquaredL2, Metric::L1, Metric::Cosine] {
+        check(&SparseData::new(&empty, &[], &[], 3, metric).unwrap(), &format!("empty sparse rows, {metric:?}"));
+        let same = SparseData::new(&one_each, &columns, &values, 3, metric).unwrap();
+        check(&same, &format!("identical sparse rows, {metric:?}"));
+    }
+    check(&Precomputed::new(&matrix, 24, 24).unwrap(), "a zero matrix");
+    check(&Objects::new(&words, |a: &String, b: &String| levenshtein(a, b)).unwrap(), "equal strings");
 }
 
 #[test]
