@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip
 .venv/bin/pip install -q numpy scikit-learn scipy pandas pytest ruff "maturin>=1.5,<2" kmedoids \
-    sphinx numpydoc sphinx-gallery furo myst-parser matplotlib "dask[array]" distributed mypy typing_extensions
+    sphinx numpydoc sphinx-gallery furo myst-parser matplotlib "dask[array]" distributed mypy typing_extensions \
+    rapidfuzz dtaidistance apted
 # The upstream package, for the compat tests (they skip, saying so, if it cannot be installed).
 .venv/bin/pip install -q "banditpam==6.0.2" || echo "warning: banditpam==6.0.2 not installable; compat tests skip"
 rm -rf target/wheels

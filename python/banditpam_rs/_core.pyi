@@ -105,25 +105,35 @@ def fit(
     x: npt.NDArray[np.float32] | npt.NDArray[np.float64] | Sequence[Any],
     *,
     metric: str | Callable[[Any, Any], float],
-    p: float | None = None,
+    metric_params: dict[str, Any] | None = None,
     verbose: bool = False,
     **params: Unpack[_FitParameters],
 ) -> FitResult: ...
 def metric_kind(
-    metric: str | Callable[[Any, Any], float], p: float | None = None
-) -> Literal["dense", "precomputed", "levenshtein", "callable", "block"]: ...
+    metric: str | Callable[[Any, Any], float], metric_params: dict[str, Any] | None = None
+) -> Literal["dense", "precomputed", "strings", "series", "trees", "callable", "block"]: ...
 def silhouette_samples(
-    x: Any, labels: Sequence[int], *, metric: Any, p: float | None = None, n_threads: int | None = None
+    x: Any,
+    labels: Sequence[int],
+    *,
+    metric: Any,
+    metric_params: dict[str, Any] | None = None,
+    n_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def medoid_silhouette_samples(
-    x: Any, medoids: Sequence[int], *, metric: Any, p: float | None = None, n_threads: int | None = None
+    x: Any,
+    medoids: Sequence[int],
+    *,
+    metric: Any,
+    metric_params: dict[str, Any] | None = None,
+    n_threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def select_k(
     x: Any,
     ks: Sequence[int],
     *,
     metric: Any,
-    p: float | None = None,
+    metric_params: dict[str, Any] | None = None,
     score: str = "medoid_silhouette",
     verbose: bool = False,
     **params: Unpack[_FitParameters],
@@ -136,7 +146,7 @@ def cross_distances(
     threads: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def medoid_distances(
-    x: Any, k: int, *, metric: Any, p: float | None = None, n_threads: int | None = None
+    x: Any, k: int, *, metric: Any, metric_params: dict[str, Any] | None = None, n_threads: int | None = None
 ) -> npt.NDArray[np.float64]: ...
 def levenshtein(a: str, b: str) -> float: ...
 def check_parameters(**params: Unpack[_FitParameters]) -> None: ...
@@ -145,7 +155,7 @@ def swap_gap(
     medoids: Sequence[int],
     *,
     metric: Any,
-    p: float | None = None,
+    metric_params: dict[str, Any] | None = None,
     n_threads: int | None = None,
     memory_budget: int | None = None,
     verbose: bool = False,

@@ -46,8 +46,13 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
     metric : str or callable, default="euclidean"
         "euclidean"/"l2", "sqeuclidean", "manhattan"/"l1"/"cityblock", "chebyshev"/"linf",
         "minkowski" (with `p`), "cosine", "correlation", "precomputed" (X is an n x n matrix of
-        dissimilarities, ``X[i, j] = d(i, j)``, asymmetric allowed, medoid first),
-        "levenshtein" (X is a sequence of str), or a callable ``f(a, b) -> float`` called on
+        dissimilarities, ``X[i, j] = d(i, j)``, asymmetric allowed, medoid first); on a
+        sequence of str: "levenshtein", "damerau-levenshtein", "osa", "indel", "hamming"
+        (equal lengths) and "jaro-winkler" (1 - similarity), all counted in Unicode
+        characters, with rapidfuzz's values; "dtw" on a sequence of 1-D arrays (lengths may
+        differ; dtaidistance's values, optional ``metric_params={"window": w}``);
+        "tree-edit" on a sequence of trees in bracket notation, ``"{a{b}{c}}"`` (unit-cost
+        tree edit distance, apted's values); or a callable ``f(a, b) -> float`` called on
         rows of X (or on the items of any sequence X), or a block metric made by
         `block_metric`, ``f(A, B) -> ndarray of shape (len(A), len(B))``, called once per
         block of rows. A pair callable costs a Python call per distance (the GIL is taken in
@@ -92,6 +97,9 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
         BanditPAM++ cache columns per point (None: as many as 1 GiB allows, up to n).
     p : float or None, default=None
         The Minkowski exponent (>= 1) when ``metric="minkowski"`` (default 2).
+    metric_params : dict or None, default=None
+        Parameters of a built-in metric: ``{"window": w}`` for "dtw" (the Sakoe-Chiba band's
+        half-width, >= 1; default no band), ``{"p": p}`` for "minkowski".
     random_state : int, numpy.random.Generator, RandomState or None, default=None
         Seeds the reference order (bandit methods), the batch ("onebatch") and the initial
         medoids ("fasterpam", "onebatch").
@@ -168,6 +176,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
         batch_size: int = 100,
         cache_width: int | None = None,
         p: float | None = None,
+        metric_params: dict[str, Any] | None = None,
         random_state: int | np.random.Generator | np.random.RandomState | None = None,
         n_threads: int | None = None,
         memory_budget: int | None = None,
@@ -183,6 +192,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
             p=p,
             random_state=random_state,
         )
+        self.metric_params = metric_params
         self.build_confidence = build_confidence
         self.swap_confidence = swap_confidence
         self.batch_size = batch_size
@@ -194,12 +204,22 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
     # -- parameters -----------------------------------------------------------------------
 
     def _metric_kind(self) -> str:
-        """What X the metric reads: "dense", "precomputed", "levenshtein", "callable" or "block".
+        """What X the metric reads: "dense", "precomputed", "strings", "series", "trees",
+        "callable" or "block".
 
-        The core parses the name (ValueError for an unknown one or a bad `p`, TypeError for a
-        metric that is neither a str nor a callable).
+        The core parses the name and its parameters (ValueError for an unknown name, a bad `p`
+        or `window`; TypeError for a metric that is neither a str nor a callable).
         """
-        return _core.metric_kind(self.metric, self.p)
+        return _core.metric_kind(self.metric, self._metric_params())
+
+    def _metric_params(self) -> dict[str, Any] | None:
+        """`metric_params` with `p` (the Minkowski exponent may come either way)."""
+        if self.metric_params is not None and not isinstance(self.metric_params, dict):
+            raise TypeError(f"metric_params must be a dict or None, got {type(self.metric_params).__name__}")
+        params = dict(self.metric_params or {})
+        if self.p is not None:
+            params["p"] = self.p
+        return params or None
 
     def _core_params(self) -> dict[str, Any]:
         params = super()._core_params()
@@ -217,7 +237,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
         ----------
         X : array-like or scipy.sparse matrix of shape (n_samples, n_features), or (n_samples,
             n_samples) for "precomputed", or a sequence of objects for a callable or
-            "levenshtein" metric
+            string, series or tree metric
             Training data. float32 and float64 C-ordered arrays are used without a copy. Sparse
             matrices (CSR, CSC, ...; "euclidean", "sqeuclidean", "manhattan" and "cosine") are
             read as CSR, row by row, never densified.
@@ -240,7 +260,9 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
             if weights.ndim != 1:
                 raise ValueError(f"sample_weight must be 1-D, got shape {weights.shape}")
             params["sample_weight"] = weights.tolist()
-        result = _core.fit(data, metric=self.metric, p=self.p, verbose=bool(self.verbose), **params)
+        result = _core.fit(
+            data, metric=self.metric, metric_params=self._metric_params(), verbose=bool(self.verbose), **params
+        )
         return self._set_fitted(result, kind, data, centers_from)
 
     def _training_data(self, X: Any) -> tuple[str, Any, np.ndarray | None]:
@@ -258,8 +280,10 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
                 centers_from = data
             else:
                 data, _ = self._items(X, reset=True)
-        elif kind == "levenshtein":
+        elif kind in ("strings", "trees"):
             data, _ = self._items(X, reset=True, strings=True)
+        elif kind == "series":
+            data = _series(X)
         elif kind == "precomputed":
             data = self._matrix(X, reset=True)
             if data.shape[0] != data.shape[1]:
@@ -290,7 +314,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
         self.medoid_indices_ = medoids
         self.labels_ = result.labels
         self.cluster_centers_ = None if centers_from is None else centers_from[medoids].copy()
-        self._medoid_items = [data[i] for i in medoids] if kind in ("callable", "block", "levenshtein") else None
+        self._medoid_items = [data[i] for i in medoids] if kind in _OBJECT_KINDS else None
         self.inertia_ = result.loss
         self.average_loss_ = result.average_loss
         self.build_medoid_indices_ = result.build_medoids
@@ -307,7 +331,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
         return self
 
     def _items(self, X: Any, *, reset: bool, strings: bool = False) -> tuple[list, np.ndarray | None]:
-        """The objects a callable (or "levenshtein") compares, and the array they came from."""
+        """The objects a callable (or a string or tree metric) compares, and the array they came from."""
         if strings or not _is_numeric_array_like(X):
             if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
                 raise TypeError("X must be a sequence of objects for this metric")
@@ -315,7 +339,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
             if not items:
                 raise ValueError("X is empty: at least one sample is needed")
             if strings and not all(isinstance(s, str) for s in items):
-                raise TypeError("the levenshtein metric needs a sequence of str")
+                raise TypeError(f"the {self.metric} metric needs a sequence of str")
             return items, None
         array = _validate_data(self, X, dtype=[np.float64, np.float32], reset=reset)
         return list(array), array
@@ -335,7 +359,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
         ----------
         X : array-like of shape (n_new, n_features), or (n_new, n_train) for "precomputed"
             (``X[i, j]`` = dissimilarity between training sample j and new sample i), or a
-            sequence of objects for a callable or "levenshtein" metric.
+            sequence of objects for a callable, string, series or tree metric.
 
         Returns
         -------
@@ -354,7 +378,9 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
             if np.any(matrix < 0):
                 raise ValueError("a precomputed matrix holds negative dissimilarities")
             return np.asarray(matrix[:, self.medoid_indices_], dtype=np.float64)
-        if kind in ("callable", "block", "levenshtein"):
+        if kind in _OBJECT_KINDS:
+            if kind == "series":
+                return self._medoid_distances([*self._medoid_items, *_series(X)])
             if self.cluster_centers_ is not None and _is_numeric_array_like(X):
                 new: Any = _validate_data(self, X, dtype=[np.float64, np.float32], order="C", reset=False)
                 medoids: Any = self.cluster_centers_
@@ -362,7 +388,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
                     return self._medoid_distances(np.concatenate([medoids, new.astype(medoids.dtype)]))
                 new = list(new)
             else:
-                new, _ = self._items(X, reset=False, strings=kind == "levenshtein")
+                new, _ = self._items(X, reset=False, strings=kind in ("strings", "trees"))
             return self._medoid_distances([*self._medoid_items, *new])
         if sparse.issparse(X) or sparse.issparse(self.cluster_centers_):
             new = _validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
@@ -382,7 +408,9 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
         if threads is None and self._metric_kind() == "callable":
             threads = 1  # a pair function holds the GIL, as in fit
         k = len(self.medoid_indices_)
-        return _core.medoid_distances(both, k, metric=self.metric, p=self.p, n_threads=threads)
+        return _core.medoid_distances(
+            both, k, metric=self.metric, metric_params=self._metric_params(), n_threads=threads
+        )
 
     def predict(self, X: Any) -> np.ndarray:
         """Position of the nearest medoid for each row of X (ties: lower position).
@@ -416,12 +444,34 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
     def __sklearn_tags__(self):  # scikit-learn >= 1.6
         tags = super().__sklearn_tags__()
         tags.input_tags.pairwise = self.metric == "precomputed"
-        tags.input_tags.string = self.metric == "levenshtein"
+        tags.input_tags.string = isinstance(self.metric, str) and self._metric_kind() in ("strings", "trees")
         tags.input_tags.sparse = isinstance(self.metric, str) and self.metric.lower() in _SPARSE_METRICS
         return tags
 
     def _more_tags(self) -> dict[str, Any]:  # scikit-learn < 1.6
         return {"pairwise": self.metric == "precomputed"}
+
+
+#: The metric kinds whose data is a sequence of objects (medoids kept as objects, not rows).
+_OBJECT_KINDS = ("callable", "block", "strings", "series", "trees")
+
+
+def _series(X: Any) -> list[np.ndarray]:
+    """X as the series "dtw" compares: a non-empty sequence of 1-D float64 arrays."""
+    if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+        raise TypeError("the dtw metric needs a sequence of 1-D arrays of numbers")
+    series = []
+    for i, item in enumerate(X):
+        try:
+            values = np.asarray(item, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"series {i} is not a 1-D array of numbers: {error}") from None
+        if values.ndim != 1:
+            raise ValueError(f"series {i} has shape {values.shape}; each series must be 1-D")
+        series.append(values)
+    if not series:
+        raise ValueError("X is empty: at least one sample is needed")
+    return series
 
 
 def _is_numeric_array_like(X: Any) -> bool:

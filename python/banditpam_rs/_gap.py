@@ -45,6 +45,7 @@ def swap_gap(
     *,
     metric: Any = "euclidean",
     p: float | None = None,
+    metric_params: dict | None = None,
     n_threads: int | None = None,
     memory_budget: int | None = None,
     verbose: bool = False,
@@ -64,7 +65,7 @@ def swap_gap(
         The data, as `KMedoids.fit` takes it.
     medoid_indices : array-like of int
         Indices of the medoids in X, e.g. a fitted `KMedoids`' ``medoid_indices_``.
-    metric, p
+    metric, p, metric_params
         As for `KMedoids`.
     n_threads : int or None, default=None
         Threads (None: one per core); the answer does not depend on it.
@@ -90,12 +91,13 @@ def swap_gap(
     >>> found.gap > 0, found.swap is not None
     (True, True)
     """
-    data = KMedoids(metric=metric, p=p)._training_data(X)[1]
+    model = KMedoids(metric=metric, p=p, metric_params=metric_params)
+    data = model._training_data(X)[1]
     found = _core.swap_gap(
         data,
         _medoid_list(medoid_indices),
         metric=metric,
-        p=p,
+        metric_params=model._metric_params(),
         n_threads=n_threads,
         memory_budget=memory_budget,
         verbose=verbose,

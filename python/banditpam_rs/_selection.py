@@ -99,7 +99,13 @@ def select_k(
     core_params = template._core_params()
     del core_params["n_clusters"]
     best_k, scores, fits = _core.select_k(
-        data, ks, metric=metric, p=template.p, score=score, verbose=bool(template.verbose), **core_params
+        data,
+        ks,
+        metric=metric,
+        metric_params=template._metric_params(),
+        score=score,
+        verbose=bool(template.verbose),
+        **core_params,
     )
     models = {}
     for (k, _), result in zip(scores, fits):

@@ -1,7 +1,8 @@
 """Cluster quality for any dissimilarity: the Silhouette and the Medoid Silhouette.
 
 Computed in Rust, block by block (O(n) memory, in parallel), for every metric the estimator
-accepts: the built-in vector metrics, "precomputed", "levenshtein", callables, block metrics
+accepts: the built-in vector metrics, "precomputed", the string, series and tree metrics,
+callables, block metrics
 and sparse input. The values equal scikit-learn's `silhouette_score` (to 1e-9 on float64 data;
 scores are computed in float64 even for float32 input, where scikit-learn rounds its distances
 to float32 and the two agree to about 1e-8) and kmedoids' `medoid_silhouette`.
@@ -21,13 +22,15 @@ from ._estimator import KMedoids
 __all__ = ["medoid_silhouette_samples", "medoid_silhouette_score", "silhouette_samples", "silhouette_score"]
 
 
-def _data(X: Any, metric: Any, p: float | None) -> Any:
-    """X as the core reads it for `metric`, validated as the estimator validates it; float32
-    arrays in float64, so that the scores match scikit-learn's (which computes in float64)."""
-    data = KMedoids(metric=metric, p=p)._training_data(X)[1]
+def _data(X: Any, metric: Any, p: float | None, metric_params: dict | None) -> tuple[Any, dict | None]:
+    """X as the core reads it for `metric`, validated as the estimator validates it (float32
+    arrays in float64, so that the scores match scikit-learn's, which computes in float64),
+    and the metric's parameters as the core takes them."""
+    model = KMedoids(metric=metric, p=p, metric_params=metric_params)
+    data = model._training_data(X)[1]
     if isinstance(data, np.ndarray) and data.dtype == np.float32:
         data = data.astype(np.float64)
-    return data
+    return data, model._metric_params()
 
 
 def _medoid_list(medoid_indices: Any) -> list[int]:
@@ -52,7 +55,13 @@ def _labels(labels: Any, n: int) -> np.ndarray:
 
 
 def silhouette_samples(
-    X: Any, labels: Any, *, metric: Any = "euclidean", p: float | None = None, n_threads: int | None = None
+    X: Any,
+    labels: Any,
+    *,
+    metric: Any = "euclidean",
+    p: float | None = None,
+    metric_params: dict | None = None,
+    n_threads: int | None = None,
 ) -> np.ndarray:
     """The Silhouette coefficient of each sample.
 
@@ -71,6 +80,8 @@ def silhouette_samples(
         Any metric of `KMedoids`.
     p : float or None, default=None
         The Minkowski exponent for ``metric="minkowski"``.
+    metric_params : dict or None, default=None
+        The metric's parameters, as for `KMedoids` (``{"window": w}`` for "dtw").
     n_threads : int or None, default=None
         Worker threads (None: all cores); the values do not depend on it.
 
@@ -86,9 +97,9 @@ def silhouette_samples(
     >>> silhouette_samples(X, [0, 0, 1, 1]).round(3).tolist()
     [0.905, 0.895, 0.895, 0.905]
     """
-    data = _data(X, metric, p)
+    data, params = _data(X, metric, p, metric_params)
     codes = _labels(labels, _count(data))
-    return _core.silhouette_samples(data, codes.tolist(), metric=metric, p=p, n_threads=n_threads)
+    return _core.silhouette_samples(data, codes.tolist(), metric=metric, metric_params=params, n_threads=n_threads)
 
 
 def silhouette_score(
@@ -97,6 +108,7 @@ def silhouette_score(
     *,
     metric: Any = "euclidean",
     p: float | None = None,
+    metric_params: dict | None = None,
     sample_size: int | None = None,
     random_state: Any = None,
     n_threads: int | None = None,
@@ -105,7 +117,7 @@ def silhouette_score(
 
     Parameters
     ----------
-    X, labels, metric, p, n_threads
+    X, labels, metric, p, metric_params, n_threads
         As for `silhouette_samples`.
     sample_size : int or None, default=None
         Score a random subset of this many samples (drawn as scikit-learn draws it, so the
@@ -125,7 +137,7 @@ def silhouette_score(
     >>> round(silhouette_score(X, [0, 0, 1, 1]), 4)
     0.8997
     """
-    data = _data(X, metric, p)
+    data, params = _data(X, metric, p, metric_params)
     codes = _labels(labels, _count(data))
     if sample_size is not None:
         indices = check_random_state(random_state).permutation(_count(data))[:sample_size]
@@ -137,12 +149,18 @@ def silhouette_score(
             data = np.ascontiguousarray(data)
         else:
             data = [data[i] for i in indices]
-    samples = _core.silhouette_samples(data, codes.tolist(), metric=metric, p=p, n_threads=n_threads)
+    samples = _core.silhouette_samples(data, codes.tolist(), metric=metric, metric_params=params, n_threads=n_threads)
     return float(np.mean(samples))
 
 
 def medoid_silhouette_samples(
-    X: Any, medoid_indices: Any, *, metric: Any = "euclidean", p: float | None = None, n_threads: int | None = None
+    X: Any,
+    medoid_indices: Any,
+    *,
+    metric: Any = "euclidean",
+    p: float | None = None,
+    metric_params: dict | None = None,
+    n_threads: int | None = None,
 ) -> np.ndarray:
     """The Medoid Silhouette of each sample: ``1 - a / b``.
 
@@ -170,7 +188,7 @@ def medoid_silhouette_samples(
     >>> medoid_silhouette_samples(X, [0, 2]).round(3).tolist()
     [1.0, 0.889, 1.0, 0.909]
     """
-    data = _data(X, metric, p)
+    data, params = _data(X, metric, p, metric_params)
     medoids = _medoid_list(medoid_indices)
     n = _count(data)
     if len(medoids) == n and n > 1 and len(set(medoids)) < n:
@@ -179,17 +197,23 @@ def medoid_silhouette_samples(
             "Pass the medoids' row indices (e.g. a fitted KMedoids' medoid_indices_), or score labels with "
             "silhouette_score(X, labels)"
         )
-    return _core.medoid_silhouette_samples(data, medoids, metric=metric, p=p, n_threads=n_threads)
+    return _core.medoid_silhouette_samples(data, medoids, metric=metric, metric_params=params, n_threads=n_threads)
 
 
 def medoid_silhouette_score(
-    X: Any, medoid_indices: Any, *, metric: Any = "euclidean", p: float | None = None, n_threads: int | None = None
+    X: Any,
+    medoid_indices: Any,
+    *,
+    metric: Any = "euclidean",
+    p: float | None = None,
+    metric_params: dict | None = None,
+    n_threads: int | None = None,
 ) -> float:
     """The mean Medoid Silhouette, as kmedoids' `medoid_silhouette` computes it.
 
     Parameters
     ----------
-    X, medoid_indices, metric, p, n_threads
+    X, medoid_indices, metric, p, metric_params, n_threads
         As for `medoid_silhouette_samples`.
 
     Returns
@@ -204,7 +228,10 @@ def medoid_silhouette_score(
     >>> round(medoid_silhouette_score(X, [0, 2]), 4)
     0.9495
     """
-    return float(np.mean(medoid_silhouette_samples(X, medoid_indices, metric=metric, p=p, n_threads=n_threads)))
+    samples = medoid_silhouette_samples(
+        X, medoid_indices, metric=metric, p=p, metric_params=metric_params, n_threads=n_threads
+    )
+    return float(np.mean(samples))
 
 
 def _is_precomputed(metric: Any) -> bool:

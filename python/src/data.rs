@@ -1,14 +1,17 @@
 //! Python data as the core's data: arrays, sparse matrices, strings and objects compared by
 //! Python functions, each turned into a `banditpam::Dissimilarity` in one place.
 
-use banditpam::{levenshtein, DenseData, Dissimilarity, Error, MetricName, Objects, Precomputed, Scalar, SparseData};
+use banditpam::{
+    DenseData, Dissimilarity, Error, MetricName, MetricParams, Precomputed, Scalar, Series, SparseData, Strings, Trees,
+};
 use numpy::{PyArray2, PyArrayMethods, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::callable::{PyDissimilarity, Shape, Source};
 use crate::errors::{to_py_err, type_name};
-use crate::parameters::{number, optional, positions};
+use crate::parameters::{count, number, optional, positions};
 use crate::runtime::{run_released, Watch};
 
 /// The `metric` argument: a name the core knows, a Python callable `f(a, b) -> float`, or a
@@ -20,11 +23,15 @@ pub(crate) enum MetricArg {
 }
 
 impl MetricArg {
-    /// The metric from its Python value and the Minkowski exponent `p` (None or a number).
-    pub(crate) fn new(metric: &Bound<'_, PyAny>, p: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let p = p.map(|p| optional("p", p, number)).transpose()?.flatten();
+    /// The metric from its Python value and its parameters (`metric_params`: None or a dict
+    /// with "p" for minkowski, "window" for dtw).
+    pub(crate) fn new(metric: &Bound<'_, PyAny>, params: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let params = metric_params(params)?;
         if let Ok(name) = metric.extract::<String>() {
-            return MetricName::parse(&name, p).map(MetricArg::Named).map_err(to_py_err);
+            return MetricName::parse_with(&name, params).map(MetricArg::Named).map_err(to_py_err);
+        }
+        if params != MetricParams::default() {
+            return Err(PyValueError::new_err("metric_params apply to the built-in metrics, not to a callable"));
         }
         if metric.is_callable() {
             let block = metric.getattr("__banditpam_block__").and_then(|v| v.is_truthy()).unwrap_or(false);
@@ -34,16 +41,43 @@ impl MetricArg {
         Err(PyTypeError::new_err(format!("metric must be a str or a callable, got {}", type_name(metric))))
     }
 
-    /// "dense", "precomputed", "levenshtein" or "callable": what kind of X the metric reads.
+    /// What kind of X the metric reads: "dense" (rows; sparse too), "precomputed", "strings"
+    /// (a sequence of str), "series" (a sequence of 1-D arrays), "trees" (a sequence of str in
+    /// bracket notation), "callable" or "block".
     pub(crate) fn kind(&self) -> &'static str {
         match self {
             MetricArg::Named(MetricName::Dense(_)) => "dense",
             MetricArg::Named(MetricName::Precomputed) => "precomputed",
-            MetricArg::Named(MetricName::Levenshtein) => "levenshtein",
+            MetricArg::Named(MetricName::Strings(_)) => "strings",
+            MetricArg::Named(MetricName::Dtw { .. }) => "series",
+            MetricArg::Named(MetricName::TreeEdit) => "trees",
             MetricArg::Callable(_) => "callable",
             MetricArg::Block(_) => "block",
         }
     }
+}
+
+/// `metric_params`: None, or a dict of "p" (a number) and "window" (an int or None).
+fn metric_params(params: Option<&Bound<'_, PyAny>>) -> PyResult<MetricParams> {
+    let mut typed = MetricParams::default();
+    let Some(params) = params.filter(|p| !p.is_none()) else { return Ok(typed) };
+    let dict = params.cast::<PyDict>().map_err(|_| {
+        PyTypeError::new_err(format!("metric_params must be a dict or None, got {}", type_name(params)))
+    })?;
+    for (key, value) in dict.iter() {
+        let key: String = key.extract()?;
+        match key.as_str() {
+            "p" => typed.p = optional("p", &value, number)?,
+            "window" => typed.window = optional("window", &value, count)?,
+            _ => {
+                return Err(PyTypeError::new_err(format!(
+                    "unknown metric parameter {key:?}; expected one of {:?}",
+                    MetricParams::NAMES
+                )))
+            }
+        }
+    }
+    Ok(typed)
 }
 
 /// A computation on a data set of any kind (run with the GIL released, watched by `Watch`).
@@ -82,10 +116,33 @@ pub(crate) fn with_data<T: Send>(
                 job(&PyDissimilarity { source: &source, len, function, shape, watch }, watch)
             })
         }
-        MetricArg::Named(MetricName::Levenshtein) => {
-            let words: Vec<String> =
-                x.extract().map_err(|_| PyTypeError::new_err("the levenshtein metric needs a sequence of str"))?;
-            let data = Objects::new(&words, |a: &String, b: &String| levenshtein(a, b)).map_err(to_py_err)?;
+        MetricArg::Named(MetricName::Strings(metric)) => {
+            let words: Vec<String> = x
+                .extract()
+                .map_err(|_| PyTypeError::new_err(format!("the {} metric needs a sequence of str", metric.name())))?;
+            let data = Strings::new(&words, *metric).map_err(to_py_err)?;
+            run_released(py, verbose, |watch| job(&data, watch))
+        }
+        MetricArg::Named(MetricName::TreeEdit) => {
+            let texts: Vec<String> = x.extract().map_err(|_| {
+                PyTypeError::new_err(
+                    "the tree-edit metric needs a sequence of str, trees in bracket notation {a{b}{c}}",
+                )
+            })?;
+            let data = Trees::parse(&texts).map_err(to_py_err)?;
+            run_released(py, verbose, |watch| job(&data, watch))
+        }
+        MetricArg::Named(MetricName::Dtw { window }) => {
+            let series: Vec<Vec<f64>> = x
+                .try_iter()
+                .map_err(|_| PyTypeError::new_err("the dtw metric needs a sequence of 1-D arrays of numbers"))?
+                .map(|item| {
+                    item?
+                        .extract::<Vec<f64>>()
+                        .map_err(|_| PyTypeError::new_err("the dtw metric needs a sequence of 1-D arrays of numbers"))
+                })
+                .collect::<PyResult<_>>()?;
+            let data = Series::new(&series, *window).map_err(to_py_err)?;
             run_released(py, verbose, |watch| job(&data, watch))
         }
         MetricArg::Named(MetricName::Dense(metric)) if x.hasattr("indptr")? => {
@@ -134,6 +191,6 @@ fn on_array<T: Scalar + numpy::Element, R: Send>(
             let data = Precomputed::new(values, rows, cols).map_err(to_py_err)?;
             run_released(py, verbose, |watch| job(&data, watch))
         }
-        MetricName::Levenshtein => Err(PyTypeError::new_err("the levenshtein metric needs a sequence of str")),
+        other => Err(PyTypeError::new_err(format!("the {other} metric does not read a 2-D array"))),
     }
 }

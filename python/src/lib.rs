@@ -35,16 +35,16 @@ fn thread_count(n_threads: Option<&Bound<'_, PyAny>>) -> PyResult<Option<usize>>
 /// `metric` is a callable. `p` is the Minkowski exponent; the other keyword arguments are the
 /// names of `FIT_PARAMETERS`, each mapped onto the core's builder.
 #[pyfunction]
-#[pyo3(signature = (x, *, metric, p=None, verbose=false, **params))]
+#[pyo3(signature = (x, *, metric, metric_params=None, verbose=false, **params))]
 fn fit(
     py: Python<'_>,
     x: &Bound<'_, PyAny>,
     metric: &Bound<'_, PyAny>,
-    p: Option<&Bound<'_, PyAny>>,
+    metric_params: Option<&Bound<'_, PyAny>>,
     verbose: bool,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<FitResult> {
-    let metric = MetricArg::new(metric, p)?;
+    let metric = MetricArg::new(metric, metric_params)?;
     let params = builder(params)?.check().map_err(to_py_err)?;
     let fit = with_data(py, x, &metric, verbose, &|data, watch| params.fit_with_observer(data, watch))?;
     FitResult::new(py, fit)
@@ -52,16 +52,16 @@ fn fit(
 
 /// The Silhouette of each sample under `labels` (see `banditpam_rs.metrics.silhouette_samples`).
 #[pyfunction]
-#[pyo3(signature = (x, labels, *, metric, p=None, n_threads=None))]
+#[pyo3(signature = (x, labels, *, metric, metric_params=None, n_threads=None))]
 fn silhouette_samples<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
     labels: Vec<i64>,
     metric: &Bound<'py, PyAny>,
-    p: Option<&Bound<'py, PyAny>>,
+    metric_params: Option<&Bound<'py, PyAny>>,
     n_threads: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let metric = MetricArg::new(metric, p)?;
+    let metric = MetricArg::new(metric, metric_params)?;
     let threads = thread_count(n_threads)?;
     // Labels are any integers: shift them to non-negative ones, keeping which are equal.
     let least = labels.iter().copied().min().unwrap_or(0);
@@ -75,16 +75,16 @@ fn silhouette_samples<'py>(
 /// The Medoid Silhouette of each sample for `medoids` (see
 /// `banditpam_rs.metrics.medoid_silhouette_samples`).
 #[pyfunction]
-#[pyo3(signature = (x, medoids, *, metric, p=None, n_threads=None))]
+#[pyo3(signature = (x, medoids, *, metric, metric_params=None, n_threads=None))]
 fn medoid_silhouette_samples<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyAny>,
     medoids: Vec<i64>,
     metric: &Bound<'py, PyAny>,
-    p: Option<&Bound<'py, PyAny>>,
+    metric_params: Option<&Bound<'py, PyAny>>,
     n_threads: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let metric = MetricArg::new(metric, p)?;
+    let metric = MetricArg::new(metric, metric_params)?;
     let threads = thread_count(n_threads)?;
     let medoids = positions("medoid_indices", &medoids)?;
     let samples =
@@ -95,18 +95,18 @@ fn medoid_silhouette_samples<'py>(
 /// The best single swap for `medoids`, scored exactly (see `banditpam_rs.swap_gap`). Returns
 /// `(gap, loss, delta, swap, distance_evaluations)`, `swap` None or `(position, object)`.
 #[pyfunction]
-#[pyo3(signature = (x, medoids, *, metric, p=None, n_threads=None, memory_budget=None, verbose=false))]
+#[pyo3(signature = (x, medoids, *, metric, metric_params=None, n_threads=None, memory_budget=None, verbose=false))]
 #[allow(clippy::type_complexity)]
 fn swap_gap(
     x: &Bound<'_, PyAny>,
     medoids: Vec<i64>,
     metric: &Bound<'_, PyAny>,
-    p: Option<&Bound<'_, PyAny>>,
+    metric_params: Option<&Bound<'_, PyAny>>,
     n_threads: Option<&Bound<'_, PyAny>>,
     memory_budget: Option<&Bound<'_, PyAny>>,
     verbose: bool,
 ) -> PyResult<(f64, f64, f64, Option<(usize, usize)>, u64)> {
-    let metric = MetricArg::new(metric, p)?;
+    let metric = MetricArg::new(metric, metric_params)?;
     let threads = thread_count(n_threads)?;
     let budget = memory_budget.map(|b| optional("memory_budget", b, count)).transpose()?.flatten();
     let medoids = positions("medoid_indices", &medoids)?;
@@ -119,18 +119,18 @@ fn swap_gap(
 /// Fit every k of `ks` and score each (see `banditpam_rs.select_k`). Returns `(best_k,
 /// scores, fits)`, `scores` a list of `(k, score)` and `fits` the FitResults, in `ks` order.
 #[pyfunction]
-#[pyo3(signature = (x, ks, *, metric, p=None, score="medoid_silhouette", verbose=false, **params))]
+#[pyo3(signature = (x, ks, *, metric, metric_params=None, score="medoid_silhouette", verbose=false, **params))]
 #[allow(clippy::type_complexity)]
 fn select_k(
     x: &Bound<'_, PyAny>,
     ks: Vec<usize>,
     metric: &Bound<'_, PyAny>,
-    p: Option<&Bound<'_, PyAny>>,
+    metric_params: Option<&Bound<'_, PyAny>>,
     score: &str,
     verbose: bool,
     params: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<(usize, Vec<(usize, f64)>, Vec<FitResult>)> {
-    let metric = MetricArg::new(metric, p)?;
+    let metric = MetricArg::new(metric, metric_params)?;
     let score: KScore = score.parse().map_err(to_py_err)?;
     let params = builder(params)?;
     let py = x.py();
@@ -152,25 +152,25 @@ fn check_parameters(params: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
 /// Raises ValueError for an unknown name or a bad Minkowski `p`, TypeError for a metric that
 /// is neither a str nor a callable.
 #[pyfunction]
-#[pyo3(signature = (metric, p=None))]
-fn metric_kind(metric: &Bound<'_, PyAny>, p: Option<&Bound<'_, PyAny>>) -> PyResult<&'static str> {
-    Ok(MetricArg::new(metric, p)?.kind())
+#[pyo3(signature = (metric, metric_params=None))]
+fn metric_kind(metric: &Bound<'_, PyAny>, metric_params: Option<&Bound<'_, PyAny>>) -> PyResult<&'static str> {
+    Ok(MetricArg::new(metric, metric_params)?.kind())
 }
 
 /// Distances from each object of `x` after its first `k` to each of those k (the medoids), as an
 /// (len(x) - k) x k float64 array: new objects against a fit's medoids, for data of any kind
 /// (sparse rows, strings, objects under a Python function), through the core's data dispatch.
 #[pyfunction]
-#[pyo3(signature = (x, k, *, metric, p=None, n_threads=None))]
+#[pyo3(signature = (x, k, *, metric, metric_params=None, n_threads=None))]
 fn medoid_distances<'py>(
     x: &Bound<'py, PyAny>,
     k: usize,
     metric: &Bound<'py, PyAny>,
-    p: Option<&Bound<'py, PyAny>>,
+    metric_params: Option<&Bound<'py, PyAny>>,
     n_threads: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyArray2<f64>>> {
     let py = x.py();
-    let metric = MetricArg::new(metric, p)?;
+    let metric = MetricArg::new(metric, metric_params)?;
     let threads = thread_count(n_threads)?;
     let (out, m) = with_data(py, x, &metric, false, &|data, watch| {
         let n = data.len();

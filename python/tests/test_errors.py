@@ -22,7 +22,7 @@ X = np.random.default_rng(0).normal(size=(30, 3))
         ({"n_clusters": 31}, ValueError, "n_samples=30"),
         ({"n_clusters": 2.5}, TypeError, "n_clusters must be an int"),
         ({"n_clusters": "3"}, TypeError, "n_clusters must be an int"),
-        ({"metric": "hamming"}, ValueError, "unknown metric 'hamming'"),
+        ({"metric": "jaccard"}, ValueError, "unknown metric 'jaccard'"),
         ({"metric": 3}, TypeError, "metric must be a str or a callable"),
         ({"method": "kmeans"}, ValueError, "unknown method 'kmeans'"),
         ({"method": None}, TypeError, "method must be a str"),

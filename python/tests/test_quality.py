@@ -66,7 +66,7 @@ def test_silhouette_errors_name_the_problem():
     with pytest.raises(ValueError, match="one entry per sample"):
         silhouette_score(X, [0, 1])
     with pytest.raises(ValueError, match="unknown metric"):
-        silhouette_score(X, [0, 0, 1, 1, 1], metric="hamming")
+        silhouette_score(X, [0, 0, 1, 1, 1], metric="jaccard")
     with pytest.raises(ValueError):
         silhouette_score(np.array([[np.nan, 1.0], [1.0, 2.0], [3.0, 4.0]]), [0, 1, 1])
 

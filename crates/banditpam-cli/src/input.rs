@@ -62,6 +62,9 @@ pub fn resolve(format: Format, input: &Path, strings: bool) -> Format {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Column {
     Number(usize),
+    /// `a-b`, both ends included; kept as a range (not expanded) until the table's width is
+    /// known, so that `1-100000000` allocates nothing.
+    Range(usize, usize),
     Name(String),
 }
 
@@ -82,7 +85,7 @@ pub fn parse_columns(text: &str) -> Result<Columns, String> {
             Err(_) => Ok(None),
         };
         match part.split_once('-').map(|(a, b)| (number(a), number(b))) {
-            Some((Ok(Some(a)), Ok(Some(b)))) if a <= b => columns.extend((a..=b).map(Column::Number)),
+            Some((Ok(Some(a)), Ok(Some(b)))) if a <= b => columns.push(Column::Range(a, b)),
             Some((Ok(Some(a)), Ok(Some(b)))) => return Err(format!("the range {a}-{b} runs backwards")),
             _ => match number(part)? {
                 Some(j) => columns.push(Column::Number(j)),
@@ -104,6 +107,26 @@ pub struct ReadOptions {
     pub weight_column: Option<Column>,
     /// The field delimiter of a table, instead of the format's (`,` for CSV, tab for TSV).
     pub delimiter: Option<u8>,
+}
+
+/// Series from lines of comma-separated numbers (spaces and tabs also separate), one per line:
+/// the input of `--metric dtw`.
+pub fn series(lines: &[String]) -> Result<Vec<Vec<f64>>, CliError> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            line.split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|field| !field.is_empty())
+                .map(|field| {
+                    field.parse::<f64>().map_err(|_| {
+                        let shown: String = field.chars().take(40).collect();
+                        CliError::Usage(format!("series {}: cannot read {shown:?} as a number", i + 1))
+                    })
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// Reads `input` in `format` (already resolved): the table, and the weight column if asked.
@@ -146,22 +169,26 @@ pub fn read_weights(input: &Path) -> Result<Vec<f64>, CliError> {
 
 /// Positions (0-based) of `columns` among `names` (the header, if any) for a table `width` wide.
 fn column_positions(columns: &[Column], names: Option<&csv::StringRecord>, width: usize) -> Result<Vec<usize>, String> {
-    columns
-        .iter()
-        .map(|column| match column {
-            Column::Number(j) if *j <= width => Ok(j - 1),
-            Column::Number(j) => Err(format!("column {j} is past the last column ({width})")),
+    let mut positions = Vec::new();
+    for column in columns {
+        match column {
+            Column::Number(j) | Column::Range(_, j) if *j > width => {
+                return Err(format!("column {j} is past the last column ({width})"))
+            }
+            Column::Number(j) => positions.push(j - 1),
+            Column::Range(a, b) => positions.extend(a - 1..*b),
             Column::Name(name) => {
                 let Some(names) = names else {
                     return Err(format!("column {name:?} is a name: add --header (or give column numbers)"));
                 };
-                names.iter().position(|n| n == name).ok_or_else(|| {
+                positions.push(names.iter().position(|n| n == name).ok_or_else(|| {
                     let known: Vec<&str> = names.iter().collect();
                     format!("no column named {name:?}; the header has {known:?}")
-                })
+                })?);
             }
-        })
-        .collect()
+        }
+    }
+    Ok(positions)
 }
 
 /// An `.npy` table with only the chosen columns (by number: an array has no names).
@@ -318,7 +345,18 @@ pub fn parse_delimiter(text: &str) -> Result<u8, String> {
 
 fn read_npy(bytes: &[u8], path: PathBuf) -> Result<Table, CliError> {
     let bad = |message: String| CliError::Input { path: path.clone(), message };
-    let file = NpyFile::new(bytes).map_err(|e| bad(format!("not a valid .npy file: {e}")))?;
+    // The header's announced length, checked against the file before the parser allocates it.
+    if bytes.starts_with(b"\x93NUMPY") && npy_data_len(bytes).is_none() {
+        return Err(bad(format!(
+            "not a valid .npy file: its header announces more than the file's {} bytes",
+            bytes.len()
+        )));
+    }
+    let file = NpyFile::new(bytes).map_err(|e| {
+        // The parser's message can span lines (a dump of the header): its first line says it.
+        let message = e.to_string();
+        bad(format!("not a valid .npy file: {}", message.lines().next().unwrap_or("unreadable header")))
+    })?;
     let shape: Vec<usize> = file.shape().iter().map(|&s| s as usize).collect();
     let [n, d] = shape[..] else {
         return Err(bad(format!("a 2-D array is needed, this one has shape {shape:?}")));

@@ -20,8 +20,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use banditpam::{
-    levenshtein, Algorithm, Clustering, DenseData, Dissimilarity, KMedoids, KScore, MetricName, Objects, Observer,
-    Precomputed, Value,
+    Algorithm, Clustering, DenseData, Dissimilarity, KMedoids, KScore, MetricName, MetricParams, Observer, Precomputed,
+    Series, Strings, Trees, Value,
 };
 use clap::{Parser, Subcommand};
 
@@ -97,14 +97,20 @@ struct SwapGapArgs {
 /// Where the data comes from and how to compare it (shared by `fit` and `select-k`).
 #[derive(clap::Args)]
 struct InputArgs {
-    /// CSV/TSV of numbers, a .npy array, or one object per line (with --metric levenshtein);
+    /// CSV/TSV of numbers, a .npy array, or one object per line (with an object metric);
     /// `-` reads standard input.
     input: PathBuf,
-    /// l2 (euclidean), sqeuclidean, l1 (manhattan, cityblock), lp:<p> (minkowski:<p>), linf
-    /// (chebyshev), cosine, correlation, levenshtein (strings, one per line) or precomputed (a
-    /// square matrix, row = medoid).
+    /// On rows of numbers: l2 (euclidean), sqeuclidean, l1 (manhattan, cityblock), lp:<p>
+    /// (minkowski:<p>), linf (chebyshev), cosine, correlation, or precomputed (a square matrix,
+    /// row = medoid). On one object per line: levenshtein, damerau-levenshtein, osa, indel,
+    /// hamming or jaro-winkler (strings); dtw (series: comma-separated numbers, lengths may
+    /// differ); tree-edit (trees in bracket notation, {a{b}{c}}).
     #[arg(long, default_value = "l2")]
     metric: String,
+    /// A parameter of the metric, NAME=VALUE, repeatable: window=20 (dtw's Sakoe-Chiba band),
+    /// p=3 (minkowski).
+    #[arg(long = "metric-param", value_name = "NAME=VALUE")]
+    metric_params: Vec<String>,
     /// Input format.
     #[arg(long, value_enum, default_value_t = Format::Auto)]
     format: Format,
@@ -162,28 +168,47 @@ struct SelectKArgs {
     output: Option<PathBuf>,
 }
 
-/// The value of `--k-range`.
+/// The value of `--k-range`: ranges `(a, b)`, both ends included, kept unexpanded until the data's
+/// size bounds them (so `2-1000000000000` allocates nothing).
 #[derive(Debug, Clone)]
-struct KRange(Vec<usize>);
+struct KRange(Vec<(usize, usize)>);
 
-/// `2-10` or `2,4,8` (ranges and lists may mix).
-fn parse_k_range(text: &str) -> Result<KRange, String> {
-    let mut ks = Vec::new();
-    for part in text.split(',').map(str::trim) {
-        let number =
-            |t: &str| t.trim().parse::<usize>().map_err(|_| format!("cannot read {t:?} as a number of clusters"));
-        match part.split_once('-') {
-            Some((a, b)) => {
-                let (a, b) = (number(a)?, number(b)?);
-                if a > b {
-                    return Err(format!("the range {a}-{b} runs backwards"));
-                }
-                ks.extend(a..=b);
-            }
-            None => ks.push(number(part)?),
+impl KRange {
+    /// The smallest k asked for.
+    fn smallest(&self) -> usize {
+        self.0.iter().map(|&(a, _)| a).min().unwrap_or(2)
+    }
+
+    /// Every k, in the order given, once each range is known to fit `n` objects.
+    fn ks(&self, n: usize) -> Result<Vec<usize>, CliError> {
+        match self.0.iter().map(|&(_, b)| b).max() {
+            Some(largest) if largest > n => Err(CliError::Usage(format!(
+                "--k-range reaches k = {largest}, but the data has {n} objects: each k must be at most {n}"
+            ))),
+            _ => Ok(self.0.iter().flat_map(|&(a, b)| a..=b).collect()),
         }
     }
-    Ok(KRange(ks))
+}
+
+/// `2-10` or `2,4,8` (ranges and lists may mix); each k at least 2.
+fn parse_k_range(text: &str) -> Result<KRange, String> {
+    let mut ranges = Vec::new();
+    for part in text.split(',').map(str::trim) {
+        let number = |t: &str| match t.trim().parse::<usize>() {
+            Ok(k) if k >= 2 => Ok(k),
+            Ok(k) => Err(format!("k = {k} in {text:?}: each number of clusters must be at least 2")),
+            Err(_) => Err(format!("cannot read {t:?} as a number of clusters")),
+        };
+        let (a, b) = match part.split_once('-') {
+            Some((a, b)) => (number(a)?, number(b)?),
+            None => (number(part)?, number(part)?),
+        };
+        if a > b {
+            return Err(format!("the range {a}-{b} runs backwards"));
+        }
+        ranges.push((a, b));
+    }
+    Ok(KRange(ranges))
 }
 
 fn parse_score(text: &str) -> Result<KScore, String> {
@@ -253,14 +278,22 @@ fn main() -> ExitCode {
 
 /// The metric and format of `args`, checked against each other before anything is read.
 fn resolve_input(args: &InputArgs) -> Result<(MetricName, Format), CliError> {
-    let metric = MetricName::parse(&args.metric, None)?;
-    let strings = metric == MetricName::Levenshtein;
-    let format = input::resolve(args.format, &args.input, strings);
-    if strings != (format == Format::Lines) {
-        return Err(CliError::Usage(if strings {
-            "--metric levenshtein reads one string per line: use --format lines (or auto)".into()
+    let mut params = MetricParams::default();
+    for given in &args.metric_params {
+        let (name, value) = given.split_once('=').ok_or_else(|| {
+            CliError::Usage(format!("--metric-param takes NAME=VALUE (e.g. window=20), got {given:?}"))
+        })?;
+        params.set_text(name, value)?;
+    }
+    let metric = MetricName::parse_with(&args.metric, params)?;
+    let objects = matches!(metric, MetricName::Strings(_) | MetricName::TreeEdit | MetricName::Dtw { .. });
+    let format = input::resolve(args.format, &args.input, objects);
+    if objects != (format == Format::Lines) {
+        return Err(CliError::Usage(if objects {
+            format!("--metric {metric} reads one object per line: use --format lines (or auto)")
         } else {
-            "--format lines holds strings: use --metric levenshtein".into()
+            "--format lines holds one object per line: use an object metric such as levenshtein, dtw or tree-edit"
+                .into()
         }));
     }
     Ok((metric, format))
@@ -270,6 +303,9 @@ fn resolve_input(args: &InputArgs) -> Result<(MetricName, Format), CliError> {
 fn read_input(args: &InputArgs, format: Format) -> Result<(Table, Option<Vec<f64>>), CliError> {
     let weight_column = match args.weight_column.as_ref().map(|c| c.0.as_slice()) {
         None => None,
+        Some([input::Column::Range(a, b)]) if a != b => {
+            return Err(CliError::Usage("--weight-column takes one column".into()))
+        }
         Some([column]) => Some(column.clone()),
         Some(_) => return Err(CliError::Usage("--weight-column takes one column".into())),
     };
@@ -303,9 +339,13 @@ fn on_table<T>(
     job: &dyn Fn(&dyn Dissimilarity) -> Result<T, CliError>,
 ) -> Result<(T, usize, Option<usize>), CliError> {
     Ok(match (table, metric) {
-        (Table::Lines(words), _) => {
-            (job(&Objects::new(words, |a: &String, b: &String| levenshtein(a, b))?)?, words.len(), None)
+        (Table::Lines(lines), MetricName::Dtw { window }) => {
+            let series = input::series(lines)?;
+            (job(&Series::new(&series, window)?)?, lines.len(), None)
         }
+        (Table::Lines(lines), MetricName::TreeEdit) => (job(&Trees::parse(lines)?)?, lines.len(), None),
+        (Table::Lines(lines), MetricName::Strings(metric)) => (job(&Strings::new(lines, metric)?)?, lines.len(), None),
+        (Table::Lines(_), _) => return Err(CliError::Usage("one object per line needs an object metric".into())),
         (Table::F32 { values, n, d }, MetricName::Dense(metric)) => {
             (job(&DenseData::new(values, *n, *d, metric)?)?, *n, Some(*d))
         }
@@ -324,6 +364,7 @@ fn fit(args: &FitArgs) -> Result<(), CliError> {
     let (metric, format) = resolve_input(&args.data)?;
     let output = args.output.as_deref().map(StagedFile::new).transpose()?;
     let labels = args.labels.as_deref().map(StagedFile::new).transpose()?;
+    output::check_distinct(&[output.as_ref(), labels.as_ref()])?;
 
     let (table, weights) = read_input(&args.data, format)?;
     let params = weighted(params, weights);
@@ -357,15 +398,17 @@ fn fit(args: &FitArgs) -> Result<(), CliError> {
 }
 
 fn select_k(args: &SelectKArgs) -> Result<(), CliError> {
-    let smallest = args.k_range.0.iter().copied().min().unwrap_or(2);
+    let smallest = args.k_range.smallest();
     let params = args.common.params(smallest)?;
     params.check()?;
     let (metric, format) = resolve_input(&args.data)?;
     let output = args.output.as_deref().map(StagedFile::new).transpose()?;
     let (table, weights) = read_input(&args.data, format)?;
     let params = weighted(params, weights);
-    let (found, n, _) =
-        on_table(&table, metric, &|data| Ok(banditpam::select_k(&params, data, &args.k_range.0, args.score)?))?;
+    let (found, n, _) = on_table(&table, metric, &|data| {
+        let ks = args.k_range.ks(data.len())?;
+        Ok(banditpam::select_k(&params, data, &ks, args.score)?)
+    })?;
     let report = report::SelectionReport::new(n, metric.to_string(), args.common.method(), args.score, &found);
     let json = serde_json::to_string(&report).map_err(|e| CliError::Usage(e.to_string()))?;
     match output {

@@ -280,7 +280,7 @@ fn bad_inputs_give_one_line_and_exit_code_2() {
             vec![file("rect.csv", "0,1,2\n1,0,3\n"), "--k".into(), "1".into(), "--metric".into(), "precomputed".into()],
             "square",
         ),
-        (vec![good.clone(), "--k".into(), "2".into(), "--metric".into(), "hamming".into()], "unknown metric"),
+        (vec![good.clone(), "--k".into(), "2".into(), "--metric".into(), "jaccard".into()], "unknown metric"),
         (vec![good.clone(), "--k".into(), "2".into(), "--method".into(), "kmeans".into()], "unknown method 'kmeans'; expected one of auto, banditpam++, banditpam, pam, fastpam1, fasterpam, onebatch, onebatch+swap"),
         (vec![file("empty.csv", ""), "--k".into(), "1".into()], "empty"),
         (
@@ -571,7 +571,7 @@ fn columns_are_picked_by_number_range_or_name() {
     for (args, message) in [
         (vec![mixed, "--k", "3", "--columns", "a,b"], "add --header"),
         (vec![mixed, "--k", "3", "--header", "--columns", "a,zz"], "no column named \"zz\""),
-        (vec![mixed, "--k", "3", "--header", "--columns", "3-9"], "column 7 is past the last column (6)"),
+        (vec![mixed, "--k", "3", "--header", "--columns", "3-9"], "column 9 is past the last column (6)"),
         (vec![mixed, "--k", "3", "--header", "--columns", "2-3"], "cannot read \"item 0\" as a number"),
         (vec![mixed, "--k", "3", "--header"], "pick the numeric columns with --columns"),
     ] {
@@ -680,8 +680,8 @@ fn select_k_reports_the_best_k_and_every_score() {
         }
     }
     for (args, message) in [
-        (vec!["select-k", input, "--k-range", "1-3"], "values >= 2"),
-        (vec!["select-k", input, "--k-range", "2-200"], "exceeds the number of objects"),
+        (vec!["select-k", input, "--k-range", "1-3"], "at least 2"),
+        (vec!["select-k", input, "--k-range", "2-200"], "--k-range reaches k = 200"),
     ] {
         let output = cargo_bin_cmd!("banditpam").args(&args).output().unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}");
@@ -814,4 +814,134 @@ fn other_delimiters_are_hinted_at_and_read() {
     assert!(message.contains("--delimiter ','"), "{message}");
     let bad = cargo_bin_cmd!("banditpam").args(["fit", semicolons, "--k", "2", "--delimiter", ";;"]).output().unwrap();
     assert_eq!(bad.status.code(), Some(2));
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_are_distinct_regular_files_or_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "0,0\n1,1\n5,5\n6,6\n").unwrap();
+    let good = good.to_str().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+
+    // One file for two outputs: refused before the fit, nothing written.
+    let same = path("same.json");
+    let message = fit_error(&[good, "--k", "2", "--output", &same, "--labels", &same], None);
+    assert!(message.contains("same file"), "{message}");
+    assert!(!Path::new(&same).exists());
+    // Also through a link to the other output.
+    std::fs::write(path("target.json"), "old").unwrap();
+    std::os::unix::fs::symlink("target.json", path("link.json")).unwrap();
+    let message =
+        fit_error(&[good, "--k", "2", "--output", &path("target.json"), "--labels", &path("link.json")], None);
+    assert!(message.contains("same file"), "{message}");
+
+    // A folder as the output: refused before anything is written, labels included.
+    std::fs::create_dir(path("folder")).unwrap();
+    std::fs::write(path("labels.txt"), "old labels").unwrap();
+    let message = fit_error(&[good, "--k", "2", "--output", &path("folder"), "--labels", &path("labels.txt")], None);
+    assert!(message.contains("folder"), "{message}");
+    assert_eq!(std::fs::read_to_string(path("labels.txt")).unwrap(), "old labels");
+
+    // A link is followed: its target gets the result, the link stays a link.
+    let output =
+        cargo_bin_cmd!("banditpam").args(["fit", good, "--k", "2", "-q", "--output", &path("link.json")]).output();
+    assert!(output.unwrap().status.success());
+    assert!(std::fs::symlink_metadata(path("link.json")).unwrap().file_type().is_symlink());
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(path("target.json")).unwrap()).unwrap();
+    assert_eq!(written["k"], 2);
+
+    // A FIFO is written in place (a rename would replace it with a regular file).
+    let fifo = path("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let output = cargo_bin_cmd!("banditpam").args(["fit", good, "--k", "2", "-q", "--labels", &fifo]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(reader.join().unwrap().lines().count(), 4);
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+
+    // /dev/null stays a device; /dev/stdout gets the labels after the JSON, through the
+    // descriptor the caller gave.
+    let output =
+        cargo_bin_cmd!("banditpam").args(["fit", good, "--k", "2", "-q", "--labels", "/dev/stdout"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines.len() == 5 && lines[0].starts_with('{'), "{stdout}");
+    let output =
+        cargo_bin_cmd!("banditpam").args(["fit", good, "--k", "2", "-q", "--output", "/dev/null"]).output().unwrap();
+    assert!(output.status.success() && output.stdout.is_empty());
+    assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+}
+
+#[test]
+fn sizes_read_from_options_and_headers_are_bounded_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "0,0\n1,1\n5,5\n6,6\n9,9\n").unwrap();
+    let good = good.to_str().unwrap();
+    let message = fit_error(&[good, "--k", "2", "--columns", "1-100000000"], None);
+    assert!(message.contains("column 100000000 is past the last column (2)"), "{message}");
+    for range in ["2-1000000000000", "2-18446744073709551615"] {
+        let output = cargo_bin_cmd!("banditpam").args(["select-k", good, "--k-range", range, "-q"]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("--k-range reaches k =") && stderr.contains("5 objects"), "{stderr}");
+    }
+    let output = cargo_bin_cmd!("banditpam").args(["select-k", good, "--k-range", "0-3", "-q"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--k-range") && stderr.contains("at least 2"), "{stderr}");
+    // A .npy header that announces 4 GB in a 14-byte file.
+    let npy = dir.path().join("liar.npy");
+    let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
+    bytes.extend_from_slice(&4_000_000_000u32.to_le_bytes());
+    bytes.extend_from_slice(b"{}");
+    std::fs::write(&npy, bytes).unwrap();
+    let message = fit_error(&[npy.to_str().unwrap(), "--k", "2"], None);
+    assert!(message.contains("header announces more than the file's 14 bytes"), "{message}");
+}
+
+#[test]
+fn series_trees_and_string_metrics_from_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let series = dir.path().join("series.txt");
+    std::fs::write(&series, "1,2,3\n1, 2 2 3\n9,9\n8,9,9,9\n1,2\n").unwrap();
+    let series = series.to_str().unwrap();
+    let json = fit_json(&[series, "--k", "2", "--metric", "dtw", "--method", "pam"]);
+    assert_eq!(json["metric"], "dtw");
+    assert_eq!(json["labels"], serde_json::json!([0, 0, 1, 1, 0]));
+    assert_eq!(json["loss"], 2.0);
+    // A window of 1 keeps the path near the diagonal (widened by the length difference).
+    let windowed = fit_json(&[series, "--k", "2", "--metric", "dtw", "--metric-param", "window=1", "--method", "pam"]);
+    assert!(windowed["loss"].as_f64().unwrap() >= 2.0);
+
+    let trees = dir.path().join("trees.txt");
+    std::fs::write(&trees, "{a{b}{c}}\n{a{b}}\n{x{y}{z}}\n{x{y}}\n").unwrap();
+    let json = fit_json(&[trees.to_str().unwrap(), "--k", "2", "--metric", "tree-edit", "--method", "pam"]);
+    assert_eq!(json["loss"], 2.0);
+    assert_eq!(json["labels"], serde_json::json!([0, 0, 1, 1]));
+
+    let words = dir.path().join("words.txt");
+    std::fs::write(&words, "kitten\nsitting\nmitten\nbanana\nbandana\n").unwrap();
+    let words = words.to_str().unwrap();
+    for metric in ["levenshtein", "damerau-levenshtein", "osa", "indel", "jaro-winkler"] {
+        let json = fit_json(&[words, "--k", "2", "--metric", metric]);
+        assert_eq!(json["metric"], metric);
+    }
+    for (args, message) in [
+        (vec![words, "--k", "2", "--metric", "hamming"], "one length for hamming"),
+        (vec![series, "--k", "2", "--metric", "dtw", "--metric-param", "window=0"], "window must be >= 1"),
+        (vec![series, "--k", "2", "--metric", "dtw", "--metric-param", "band=3"], "one of p (minkowski), window"),
+        (vec![series, "--k", "2", "--metric", "dtw", "--metric-param", "window"], "NAME=VALUE"),
+        (vec![words, "--k", "2", "--metric", "dtw"], "series 1: cannot read \"kitten\" as a number"),
+        (vec![words, "--k", "2", "--metric", "tree-edit"], "tree 0"),
+    ] {
+        let error = fit_error(&args, None);
+        assert!(error.contains(message), "{args:?}: {error}");
+    }
 }

@@ -56,14 +56,15 @@ mod state;
 pub use algorithms::Algorithm;
 pub use auto::Workload;
 pub use data::{
-    distances_to_medoids, levenshtein, DenseData, Dissimilarity, DistanceMatrix, Objects, Precomputed, SparseData,
+    distances_to_medoids, dtw, levenshtein, tree_edit_distance, DenseData, Dissimilarity, DistanceMatrix, Objects,
+    Precomputed, Series, SparseData, Strings, Tree, TreeParser, Trees,
 };
 pub use error::{Error, Result};
 pub use exact::ExactSum;
 pub use gap::{swap_gap, SwapGap};
 pub use init::Init;
 pub use memory::{available_memory, default_budget};
-pub use metric::{Metric, MetricName};
+pub use metric::{Metric, MetricName, MetricParams, StringMetric};
 pub use observer::{thousands, Event, Observer, ProgressText, Silent};
 pub use parallel::{max_threads, MAX_THREADS_PER_CORE};
 pub use params::{CheckedKMedoids, KMedoids, MatrixPrecision, Precompute};

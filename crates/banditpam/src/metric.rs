@@ -108,12 +108,15 @@ pub(crate) fn cosine_from_parts(dot: f64, norm_x: f64, norm_y: f64) -> f64 {
 /// command-line tool and the Python binding both parse names here, so they accept the same ones.
 ///
 /// ```
-/// use banditpam::{Metric, MetricName};
+/// use banditpam::{Metric, MetricName, MetricParams, StringMetric};
 /// assert_eq!(MetricName::parse("cityblock", None).unwrap(), MetricName::Dense(Metric::L1));
 /// assert_eq!(MetricName::parse("minkowski", Some(3.0)).unwrap(), MetricName::Dense(Metric::Lp(3.0)));
 /// assert_eq!(MetricName::parse("lp:3", None).unwrap(), MetricName::Dense(Metric::Lp(3.0)));
 /// assert_eq!(MetricName::parse("precomputed", None).unwrap(), MetricName::Precomputed);
-/// assert!(MetricName::parse("hamming", None).is_err());
+/// assert_eq!(MetricName::parse("jaro-winkler", None).unwrap(), MetricName::Strings(StringMetric::JaroWinkler));
+/// let dtw = MetricParams { window: Some(20), ..MetricParams::default() };
+/// assert_eq!(MetricName::parse_with("dtw", dtw).unwrap(), MetricName::Dtw { window: Some(20) });
+/// assert!(MetricName::parse("hammming", None).is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MetricName {
@@ -121,8 +124,91 @@ pub enum MetricName {
     Dense(Metric),
     /// The data is an n x n dissimilarity matrix, `D[m][x] = d(m, x)`.
     Precomputed,
-    /// The data is a list of strings, compared by [`crate::levenshtein`].
+    /// The data is a list of strings, compared by a [`StringMetric`].
+    Strings(StringMetric),
+    /// The data is a list of series of numbers, compared by dynamic time warping ([`crate::dtw`])
+    /// within `window` steps of the diagonal (`None`: no band).
+    Dtw {
+        /// The Sakoe-Chiba band's half-width.
+        window: Option<usize>,
+    },
+    /// The data is a list of trees in bracket notation, compared by
+    /// [`crate::tree_edit_distance`].
+    TreeEdit,
+}
+
+/// A dissimilarity between strings, counted in Unicode scalar values (`char`s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StringMetric {
+    /// Insertions, deletions and substitutions.
     Levenshtein,
+    /// Insertions, deletions, substitutions and transpositions of adjacent characters, with no
+    /// restriction on editing a substring more than once (the unrestricted distance).
+    DamerauLevenshtein,
+    /// Optimal string alignment: Damerau-Levenshtein where no substring is edited twice.
+    Osa,
+    /// Insertions and deletions only.
+    Indel,
+    /// Substitutions only, between strings of equal length.
+    Hamming,
+    /// `1 - ` the Jaro-Winkler similarity (prefix weight 0.1), in `[0, 1]`.
+    JaroWinkler,
+}
+
+impl StringMetric {
+    /// Every string metric, in the order they are listed to users.
+    pub const ALL: [StringMetric; 6] = [
+        StringMetric::Levenshtein,
+        StringMetric::DamerauLevenshtein,
+        StringMetric::Osa,
+        StringMetric::Indel,
+        StringMetric::Hamming,
+        StringMetric::JaroWinkler,
+    ];
+
+    /// The metric's name, as `MetricName::parse` reads it.
+    pub fn name(self) -> &'static str {
+        match self {
+            StringMetric::Levenshtein => "levenshtein",
+            StringMetric::DamerauLevenshtein => "damerau-levenshtein",
+            StringMetric::Osa => "osa",
+            StringMetric::Indel => "indel",
+            StringMetric::Hamming => "hamming",
+            StringMetric::JaroWinkler => "jaro-winkler",
+        }
+    }
+}
+
+/// The parameters a metric takes, as the surfaces pass them (`metric_params` in Python,
+/// `--metric-param` on the command line): typed here, so that no surface parses them itself.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct MetricParams {
+    /// The Minkowski exponent (`minkowski`), default 2.
+    pub p: Option<f64>,
+    /// The DTW window (`dtw`), default none.
+    pub window: Option<usize>,
+}
+
+impl MetricParams {
+    /// The parameter names, for messages and the surfaces' parsers.
+    pub const NAMES: [&'static str; 2] = ["p", "window"];
+
+    /// Sets the parameter `name` from its text (`window=20` on the command line).
+    ///
+    /// Errors: [`Error::InvalidParameter`] for an unknown name or a value that does not read.
+    pub fn set_text(&mut self, name: &str, text: &str) -> Result<()> {
+        let bad = |expected: &'static str| Error::InvalidParameter {
+            name: "metric parameter",
+            expected,
+            value: format!("{name}={text}"),
+        };
+        match name.trim() {
+            "p" => self.p = Some(text.trim().parse().map_err(|_| bad("p=<a number >= 1>"))?),
+            "window" => self.window = Some(text.trim().parse().map_err(|_| bad("window=<an integer >= 1>"))?),
+            _ => return Err(bad("one of p (minkowski), window (dtw)")),
+        }
+        Ok(())
+    }
 }
 
 /// What each name (lower case) means; `None` marks "minkowski", whose exponent comes apart.
@@ -143,7 +229,17 @@ const NAMES: &[(&str, Option<MetricName>)] = &[
     ("cos", Some(MetricName::Dense(Metric::Cosine))),
     ("correlation", Some(MetricName::Dense(Metric::Correlation))),
     ("precomputed", Some(MetricName::Precomputed)),
-    ("levenshtein", Some(MetricName::Levenshtein)),
+    ("levenshtein", Some(MetricName::Strings(StringMetric::Levenshtein))),
+    ("damerau-levenshtein", Some(MetricName::Strings(StringMetric::DamerauLevenshtein))),
+    ("damerau_levenshtein", Some(MetricName::Strings(StringMetric::DamerauLevenshtein))),
+    ("osa", Some(MetricName::Strings(StringMetric::Osa))),
+    ("indel", Some(MetricName::Strings(StringMetric::Indel))),
+    ("hamming", Some(MetricName::Strings(StringMetric::Hamming))),
+    ("jaro-winkler", Some(MetricName::Strings(StringMetric::JaroWinkler))),
+    ("jaro_winkler", Some(MetricName::Strings(StringMetric::JaroWinkler))),
+    ("dtw", Some(MetricName::Dtw { window: None })),
+    ("tree-edit", Some(MetricName::TreeEdit)),
+    ("tree_edit", Some(MetricName::TreeEdit)),
 ];
 
 impl MetricName {
@@ -153,6 +249,15 @@ impl MetricName {
     ///
     /// Errors: [`Error::UnknownMetric`], [`Error::InvalidMinkowskiP`].
     pub fn parse(name: &str, p: Option<f64>) -> Result<Self> {
+        MetricName::parse_with(name, MetricParams { p, window: None })
+    }
+
+    /// [`MetricName::parse`] with every metric parameter: `window` goes to `dtw` (at least 1);
+    /// a window given to another metric is an error, not ignored.
+    ///
+    /// Errors: those of [`MetricName::parse`]; [`Error::InvalidParameter`] naming `window`.
+    pub fn parse_with(name: &str, params: MetricParams) -> Result<Self> {
+        let p = params.p;
         let lower = name.trim().to_ascii_lowercase();
         let unknown = || Error::UnknownMetric(name.to_string());
         let parsed = match NAMES.iter().find(|(n, _)| *n == lower) {
@@ -167,7 +272,18 @@ impl MetricName {
         if let MetricName::Dense(metric) = parsed {
             metric.validate()?;
         }
-        Ok(parsed)
+        match (parsed, params.window) {
+            (MetricName::Dtw { .. }, Some(0)) => {
+                Err(Error::InvalidParameter { name: "window", expected: ">= 1", value: "0".into() })
+            }
+            (MetricName::Dtw { .. }, window) => Ok(MetricName::Dtw { window }),
+            (_, Some(window)) => Err(Error::InvalidParameter {
+                name: "window",
+                expected: "given only with metric dtw",
+                value: format!("window={window} with metric {lower}"),
+            }),
+            (parsed, None) => Ok(parsed),
+        }
     }
 
     /// Every accepted name (besides `lp:<p>`), in the order they are listed to users.
@@ -188,7 +304,9 @@ impl fmt::Display for MetricName {
         match self {
             MetricName::Dense(metric) => metric.fmt(f),
             MetricName::Precomputed => f.write_str("precomputed"),
-            MetricName::Levenshtein => f.write_str("levenshtein"),
+            MetricName::Strings(metric) => f.write_str(metric.name()),
+            MetricName::Dtw { .. } => f.write_str("dtw"),
+            MetricName::TreeEdit => f.write_str("tree-edit"),
         }
     }
 }
@@ -200,7 +318,7 @@ impl FromStr for Metric {
     fn from_str(name: &str) -> Result<Self> {
         match MetricName::parse(name, None)? {
             MetricName::Dense(metric) => Ok(metric),
-            MetricName::Precomputed | MetricName::Levenshtein => Err(Error::UnknownMetric(name.to_string())),
+            _ => Err(Error::UnknownMetric(name.to_string())),
         }
     }
 }
@@ -234,7 +352,11 @@ mod tests {
         assert!(matches!("lp:0.5".parse::<Metric>(), Err(Error::InvalidMinkowskiP(_))));
         assert!(matches!("lp:x".parse::<Metric>(), Err(Error::UnknownMetric(_))));
         assert!(matches!("levenshtein".parse::<Metric>(), Err(Error::UnknownMetric(_))));
-        assert_eq!(MetricName::parse("Levenshtein", None).unwrap(), MetricName::Levenshtein);
+        assert_eq!(MetricName::parse("Levenshtein", None).unwrap(), MetricName::Strings(StringMetric::Levenshtein));
+        let window = MetricParams { window: Some(3), ..MetricParams::default() };
+        assert!(matches!(MetricName::parse_with("l2", window), Err(Error::InvalidParameter { name: "window", .. })));
+        let zero = MetricParams { window: Some(0), ..MetricParams::default() };
+        assert!(matches!(MetricName::parse_with("dtw", zero), Err(Error::InvalidParameter { name: "window", .. })));
         assert!(matches!(MetricName::parse("minkowski", Some(0.5)), Err(Error::InvalidMinkowskiP(_))));
         for name in MetricName::names() {
             let parsed = MetricName::parse(name, None).unwrap();

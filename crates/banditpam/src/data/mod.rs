@@ -2,6 +2,10 @@
 //!
 //! - [`DenseData`]: borrowed n x d row-major `f32`/`f64` vectors with a [`crate::Metric`];
 //! - [`Precomputed`]: a borrowed n x n matrix, possibly asymmetric, `d(m, x) = D[m][x]`;
+//! - [`Strings`]: strings under a [`crate::StringMetric`] (Levenshtein, Damerau-Levenshtein, OSA,
+//!   Indel, Hamming, Jaro-Winkler);
+//! - [`Series`]: series of numbers under dynamic time warping ([`dtw`]);
+//! - [`Trees`]: ordered labelled trees under the [`tree_edit_distance`];
 //! - [`Objects`]: any objects with a user dissimilarity function (e.g. [`levenshtein`]);
 //! - [`SparseData`]: borrowed compressed sparse rows under L2, squared L2, L1 or cosine;
 //! - [`DistanceMatrix`]: an owned n x n matrix built once from any of the above;
@@ -11,18 +15,48 @@ mod dense;
 mod matrix;
 mod objects;
 mod precomputed;
+mod series;
 mod sparse;
+mod strings;
 mod to_medoids;
+mod trees;
 
 pub(crate) use dense::check as check_dense;
 pub use dense::{cross_distances, flatten_rows, DenseData};
 pub use matrix::DistanceMatrix;
 pub use objects::{levenshtein, Objects};
 pub use precomputed::Precomputed;
+pub use series::{dtw, Series};
 pub use sparse::SparseData;
+pub use strings::Strings;
 pub use to_medoids::distances_to_medoids;
+pub use trees::{tree_edit_distance, Tree, TreeParser, Trees};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
+
+/// Fills a block pair by pair, for the data sets whose distances come one pair at a time
+/// (strings, series, trees, objects under a function): `row(candidate)` prepares what the
+/// candidate's pairs share and returns the function of a reference; `keep_going` is asked
+/// before every pair.
+pub(crate) fn fill_by_pairs<P: FnMut(usize) -> Result<f64>>(
+    candidates: &[usize],
+    references: &[usize],
+    out: &mut [f64],
+    keep_going: &dyn Fn() -> bool,
+    mut row: impl FnMut(usize) -> P,
+) -> Result<()> {
+    let width = references.len();
+    for (dst, &c) in out.chunks_exact_mut(width.max(1)).zip(candidates) {
+        let mut pair = row(c);
+        for (slot, &r) in dst.iter_mut().zip(references) {
+            if !keep_going() {
+                return Err(Error::Interrupted);
+            }
+            *slot = pair(r)?;
+        }
+    }
+    Ok(())
+}
 
 /// A set of `n` objects and a dissimilarity between them, evaluated a block at a time.
 ///

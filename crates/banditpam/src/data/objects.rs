@@ -62,12 +62,8 @@ where
         out: &mut [f64],
         keep_going: &dyn Fn() -> bool,
     ) -> Result<()> {
-        let width = references.len();
-        for (dst, &c) in out.chunks_exact_mut(width.max(1)).zip(candidates) {
-            for (slot, &r) in dst.iter_mut().zip(references) {
-                if !keep_going() {
-                    return Err(Error::Interrupted);
-                }
+        super::fill_by_pairs(candidates, references, out, keep_going, |c| {
+            move |r| {
                 let value = (self.dissimilarity)(&self.items[c], &self.items[r]);
                 if !value.is_finite() {
                     return Err(Error::NonFiniteDissimilarity { from: c, to: r, value });
@@ -75,10 +71,9 @@ where
                 if value < 0.0 {
                     return Err(Error::NegativeDissimilarity { from: c, to: r, value });
                 }
-                *slot = value;
+                Ok(value)
             }
-        }
-        Ok(())
+        })
     }
 }
 
@@ -88,5 +83,5 @@ where
 /// assert_eq!(banditpam::levenshtein(&"flaw", &"lawn"), 2.0);
 /// ```
 pub fn levenshtein<S: AsRef<str> + ?Sized>(a: &S, b: &S) -> f64 {
-    strsim::levenshtein(a.as_ref(), b.as_ref()) as f64
+    rapidfuzz::distance::levenshtein::distance(a.as_ref().chars(), b.as_ref().chars()) as f64
 }

@@ -12,6 +12,7 @@ mod init;
 mod kernels;
 mod many_clusters;
 mod nearswap;
+mod objects;
 mod onebatch;
 mod properties;
 mod reference_table;
