@@ -62,8 +62,8 @@ def _seed(random_state: Any) -> int:
     if isinstance(random_state, np.random.Generator):
         return int(random_state.integers(0, 2**63 - 1))
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
-        if random_state < 0:
-            raise ValueError(f"random_state must be >= 0, got {random_state}")
+        if not 0 <= random_state < 2**64:
+            raise ValueError(f"random_state must be an integer from 0 to {2**64 - 1}, got {random_state}")
         return int(random_state)
     try:
         state = check_random_state(random_state)

@@ -174,7 +174,9 @@ class KMedoids(_BaseKMedoids):
         """
         params = self._parameters()
         began = time.perf_counter()
+        # Each chunk C-contiguous on its worker (a transposed array or `da.ones` has strided chunks).
         X = _check_array(X)
+        X = X.map_blocks(np.ascontiguousarray, dtype=X.dtype)
         n, d = X.shape
         client = _client()
         chunks = client.compute(list(X.to_delayed().ravel()))

@@ -10,6 +10,7 @@ to float32 and the two agree to about 1e-8) and kmedoids' `medoid_silhouette`.
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -140,6 +141,8 @@ def silhouette_score(
     data, params = _data(X, metric, p, metric_params)
     codes = _labels(labels, _count(data))
     if sample_size is not None:
+        if isinstance(sample_size, bool) or not isinstance(sample_size, numbers.Integral) or sample_size < 2:
+            raise ValueError(f"sample_size must be an int >= 2 or None, got {sample_size!r}")
         indices = check_random_state(random_state).permutation(_count(data))[:sample_size]
         codes = codes[indices]
         if sparse.issparse(data):

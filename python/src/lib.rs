@@ -134,7 +134,9 @@ fn select_k(
     let score: KScore = score.parse().map_err(to_py_err)?;
     let params = builder(params)?;
     let py = x.py();
-    let found = with_data(py, x, &metric, verbose, &|data, _| banditpam::select_k(&params, data, &ks, score))?;
+    let found = with_data(py, x, &metric, verbose, &|data, watch| {
+        banditpam::select_k_with_observer(&params, data, &ks, score, watch)
+    })?;
     let fits = found.fits.into_iter().map(|fit| FitResult::new(py, fit)).collect::<PyResult<Vec<_>>>()?;
     Ok((found.best_k, found.scores, fits))
 }
@@ -248,8 +250,9 @@ fn cross_distances<'py>(
 /// >>> levenshtein("kitten", "sitting")
 /// 3.0
 #[pyfunction(name = "levenshtein")]
-fn levenshtein_py(a: &str, b: &str) -> f64 {
-    levenshtein(a, b)
+fn levenshtein_py(py: Python<'_>, a: &str, b: &str) -> f64 {
+    // Long strings take a while: other Python threads run meanwhile.
+    py.detach(|| levenshtein(a, b))
 }
 
 /// The compiled part of banditpam_rs.

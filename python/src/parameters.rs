@@ -36,7 +36,9 @@ fn value_of(parameter: &Parameter, value: &Bound<'_, PyAny>) -> PyResult<Value> 
         return Ok(Value::Unset);
     }
     Ok(match parameter.kind {
-        Kind::Count | Kind::OptionalCount | Kind::Bytes | Kind::Seed => Value::Count(count(name, value)? as u64),
+        Kind::Count | Kind::OptionalCount | Kind::Bytes | Kind::Seed => {
+            Value::Count(count_from(name, value, parameter.minimum)?)
+        }
         Kind::Number => Value::Number(number(name, value)?),
         Kind::OptionalFlag => Value::Flag(flag(name, value)?),
         Kind::Method => Value::Text(
@@ -79,6 +81,27 @@ pub(crate) fn table(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyAny>>> {
             (p.keyword, p.name, p.flag, kind, default, p.full_help()).into_pyobject(py).map(Bound::into_any)
         })
         .collect()
+}
+
+/// An int in `[minimum, 2^64 - 1]` (numpy integers too, bools not); a ValueError states the range.
+fn count_from(name: &str, value: &Bound<'_, PyAny>, minimum: u64) -> PyResult<u64> {
+    if value.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!("{name} must be an int, got bool")));
+    }
+    let wide: i128 = value
+        .extract()
+        .or_else(|_| value.extract::<u128>().map(|v| i128::try_from(v).unwrap_or(i128::MAX)))
+        .map_err(|_| {
+            // An int too large even for 128 bits is still an int: say the range, not the type.
+            if value.is_instance_of::<pyo3::types::PyInt>() {
+                PyValueError::new_err(format!("{name} must be an integer from {minimum} to {}, got {value}", u64::MAX))
+            } else {
+                PyTypeError::new_err(format!("{name} must be an int, got {}", type_name(value)))
+            }
+        })?;
+    u64::try_from(wide).ok().filter(|&v| v >= minimum && usize::try_from(v).is_ok()).ok_or_else(|| {
+        PyValueError::new_err(format!("{name} must be an integer from {minimum} to {}, got {wide}", usize::MAX))
+    })
 }
 
 /// A non-negative int (numpy integers too, bools not).

@@ -36,7 +36,7 @@ def test_bad_names_and_unfitted_use():
     with pytest.raises(ValueError):
         KMedoids().fit(np.array([]), "L2")
     # Errors name this class's parameters, not the estimator's.
-    with pytest.raises(ValueError, match="n_medoids must be >= 1"):
+    with pytest.raises(ValueError, match="n_medoids must be an integer from 1 to"):
         KMedoids(n_medoids=0).fit(X, "L2")
     with pytest.raises(ValueError, match="n_medoids=21 must be at most"):
         KMedoids(n_medoids=21).fit(X, "L2")

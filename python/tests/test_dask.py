@@ -209,3 +209,17 @@ def test_nearswap_reaches_the_exact_local_search_whatever_the_chunking(client, m
     # The exact loss of the medoids it reports.
     distances = banditpam_rs.KMedoids(n_clusters=k, metric=metric, init=nearswap.medoid_indices_, max_iter=0)
     assert distances.fit(X).inertia_ == pytest.approx(nearswap.inertia_, rel=1e-6)
+
+
+def test_strided_chunks_are_made_contiguous_on_the_workers(client):
+    """A transposed array and a Fortran-ordered one have column-major chunks; the fit reads each
+    one C-ordered."""
+    X = blobs(1200, 4, seed=3)
+    for strided in (
+        da.from_array(np.ascontiguousarray(X.T), chunks=(4, 300)).T,
+        da.from_array(np.asfortranarray(X), chunks=(300, 4)),
+    ):
+        model = KMedoids(n_clusters=4, random_state=2).fit(strided)
+        assert_same_fit(model, in_memory(X, n_clusters=4, random_state=2))
+    model = KMedoids(n_clusters=4, random_state=2).fit(strided)
+    assert_same_fit(model, in_memory(X, n_clusters=4, random_state=2))

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from banditpam_rs import METHODS, KMedoids
+from banditpam_rs import METHODS, KMedoids, levenshtein
 
 TWO_GROUPS = [[1.0], [1.1], [1.2], [5.0], [5.1], [5.2]]
 
@@ -150,3 +150,18 @@ def test_data_changed_during_a_fit_cannot_crash():
     finally:
         stop.set()
         writer.join()
+
+
+def test_levenshtein_lets_other_threads_run():
+    """The GIL is released during one long pair: a Python loop in another thread keeps going."""
+    rng = np.random.default_rng(0)
+    a, b = ("".join(rng.choice(list("ACGT"), size=60_000)) for _ in range(2))
+    done = threading.Event()
+    worker = threading.Thread(target=lambda: (levenshtein(a, b), done.set()))
+    turns = 0
+    worker.start()
+    while not done.is_set():
+        turns += 1
+    worker.join()
+    # Held, the GIL would allow a few switch intervals of 5 ms (some 10^4 turns) in 0.2 s or so.
+    assert turns > 500_000, turns

@@ -63,7 +63,7 @@ def test_the_core_takes_every_keyword_of_its_table_and_no_other():
         _core.check_parameters(max_iter="many")
     with pytest.raises(ValueError, match="unknown method 'kmeans'"):
         _core.check_parameters(method="kmeans")
-    with pytest.raises(ValueError, match="n_clusters must be >= 1"):
+    with pytest.raises(ValueError, match="n_clusters must be an integer from 1 to"):
         _core.check_parameters(n_clusters=0)
 
 

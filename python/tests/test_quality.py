@@ -67,6 +67,9 @@ def test_silhouette_errors_name_the_problem():
         silhouette_score(X, [0, 1])
     with pytest.raises(ValueError, match="unknown metric"):
         silhouette_score(X, [0, 0, 1, 1, 1], metric="jaccard")
+    for bad in (-1, 0, 1, 2.5, True):
+        with pytest.raises(ValueError, match="sample_size must be an int >= 2"):
+            silhouette_score(X, [0, 0, 1, 1, 1], sample_size=bad)
     with pytest.raises(ValueError):
         silhouette_score(np.array([[np.nan, 1.0], [1.0, 2.0], [3.0, 4.0]]), [0, 1, 1])
 

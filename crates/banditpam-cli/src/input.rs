@@ -109,6 +109,16 @@ pub struct ReadOptions {
     pub delimiter: Option<u8>,
 }
 
+/// At most the first 40 characters of `text`, marked when cut: what an error message quotes of
+/// a field, so that a garbage field of megabytes does not flood the terminal.
+pub fn excerpt(text: &str) -> String {
+    let mut short: String = text.chars().take(40).collect();
+    if text.chars().nth(40).is_some() {
+        short.push_str("...");
+    }
+    short
+}
+
 /// Series from lines of comma-separated numbers (spaces and tabs also separate), one per line:
 /// the input of `--metric dtw`.
 pub fn series(lines: &[String]) -> Result<Vec<Vec<f64>>, CliError> {
@@ -120,8 +130,7 @@ pub fn series(lines: &[String]) -> Result<Vec<Vec<f64>>, CliError> {
                 .filter(|field| !field.is_empty())
                 .map(|field| {
                     field.parse::<f64>().map_err(|_| {
-                        let shown: String = field.chars().take(40).collect();
-                        CliError::Usage(format!("series {}: cannot read {shown:?} as a number", i + 1))
+                        CliError::Usage(format!("series {}: cannot read {:?} as a number", i + 1, excerpt(field)))
                     })
                 })
                 .collect()
@@ -160,8 +169,9 @@ pub fn read_weights(input: &Path) -> Result<Vec<f64>, CliError> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let value: f64 =
-            line.parse().map_err(|_| bad(format!("line {}: cannot read {line:?} as a weight", number + 1)))?;
+        let value: f64 = line
+            .parse()
+            .map_err(|_| bad(format!("line {}: cannot read {:?} as a weight", number + 1, excerpt(line))))?;
         weights.push(value);
     }
     Ok(weights)
@@ -275,14 +285,15 @@ fn read_delimited(
             let field = &record[at];
             let weight = field.parse::<f64>().map_err(|_| CliError::Input {
                 path: path.clone(),
-                message: format!("line {line}, column {}: cannot read {field:?} as a weight", at + 1),
+                message: format!("line {line}, column {}: cannot read {:?} as a weight", at + 1, excerpt(field)),
             })?;
             weights.push(weight);
         }
         for &col in keep.iter() {
             let field = &record[col];
             let Ok(value) = field.parse::<f64>() else {
-                let mut message = format!("line {line}, column {}: cannot read {field:?} as a number", col + 1);
+                let mut message =
+                    format!("line {line}, column {}: cannot read {:?} as a number", col + 1, excerpt(field));
                 if n == 0 {
                     message += &first_line_hint(&record, records.next(), options.header, delimiter);
                 }

@@ -405,10 +405,12 @@ fn select_k(args: &SelectKArgs) -> Result<(), CliError> {
     let output = args.output.as_deref().map(StagedFile::new).transpose()?;
     let (table, weights) = read_input(&args.data, format)?;
     let params = weighted(params, weights);
+    let progress = Progress::new(args.common.quiet);
     let (found, n, _) = on_table(&table, metric, &|data| {
         let ks = args.k_range.ks(data.len())?;
-        Ok(banditpam::select_k(&params, data, &ks, args.score)?)
+        Ok(banditpam::select_k_with_observer(&params, data, &ks, args.score, &progress)?)
     })?;
+    progress.finish();
     let report = report::SelectionReport::new(n, metric.to_string(), args.common.method(), args.score, &found);
     let json = serde_json::to_string(&report).map_err(|e| CliError::Usage(e.to_string()))?;
     match output {

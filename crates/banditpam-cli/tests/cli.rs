@@ -904,6 +904,11 @@ fn sizes_read_from_options_and_headers_are_bounded_before_allocating() {
     std::fs::write(&npy, bytes).unwrap();
     let message = fit_error(&[npy.to_str().unwrap(), "--k", "2"], None);
     assert!(message.contains("header announces more than the file's 14 bytes"), "{message}");
+    // A field of megabytes is quoted by its first 40 characters.
+    let garbage = dir.path().join("garbage.csv");
+    std::fs::write(&garbage, format!("1,2\n3,{}\n5,6\n", "x".repeat(5_000_000))).unwrap();
+    let message = fit_error(&[garbage.to_str().unwrap(), "--k", "2"], None);
+    assert!(message.len() < 300 && message.contains(&format!("{}...", "x".repeat(40))), "{}", message.len());
 }
 
 #[test]

@@ -71,5 +71,5 @@ pub use params::{CheckedKMedoids, KMedoids, MatrixPrecision, Precompute};
 pub use result::{Clustering, PhaseCounts, PhaseSeconds};
 pub use scalar::Scalar;
 pub use schema::{Kind, Parameter, Value, PARAMETERS};
-pub use select_k::{select_k, KScore, KSelection};
+pub use select_k::{select_k, select_k_with_observer, KScore, KSelection};
 pub use silhouette::{medoid_silhouette_samples, silhouette_samples, silhouette_samples_with_observer};

@@ -169,6 +169,9 @@ pub struct Parameter {
     pub flag: Option<&'static str>,
     /// What values it takes.
     pub kind: Kind,
+    /// The least value of a count (0 for other kinds): the binding and the CLI state the range
+    /// `[minimum, 2^64 - 1]` in their messages; [`KMedoids::check`] enforces it.
+    pub minimum: u64,
     /// The default, as [`Kind::parse`] reads it (`none`: unset, the method's own choice).
     pub default: &'static str,
     /// What it does, in one paragraph.
@@ -252,6 +255,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "n_clusters",
         flag: None,
         kind: Kind::Count,
+        minimum: 1,
         default: "8",
         help: "Number of clusters (medoids), between 1 and the number of objects.",
         set: |m, v| Ok(m.k(v.count()?)),
@@ -261,6 +265,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "method",
         flag: Some("method"),
         kind: Kind::Method,
+        minimum: 0,
         default: "auto",
         help: "The algorithm; auto picks by n, k and the memory budget (PAM's answer on small data, \
                onebatch+swap at k <= 10, fasterpam on the n x n matrix when it fits, nearswap without \
@@ -272,6 +277,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "max_iter",
         flag: Some("max-iter"),
         kind: Kind::Count,
+        minimum: 0,
         default: "100",
         help: "Maximum number of swap steps (passes over the candidates for the eager methods); 0 \
                returns the initial medoids.",
@@ -282,6 +288,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "init",
         flag: Some("init"),
         kind: Kind::Init,
+        minimum: 0,
         default: "none",
         help: "How the search starts: a named start or k medoid indices (0-based; comma-separated on \
                the command line); unset: the method's own (build, or random for fasterpam and \
@@ -300,6 +307,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "n_init",
         flag: Some("n-init"),
         kind: Kind::Count,
+        minimum: 1,
         default: "1",
         help: "Run the search this many times from different seeds and keep the lowest loss; the \
                first run is the single run's.",
@@ -310,6 +318,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "sample_weight",
         flag: None,
         kind: Kind::Weights,
+        minimum: 0,
         default: "none",
         help: "The weight of each object in the loss, sum_j w_j min_i d(i, j): finite, non-negative, \
                with a positive sum.",
@@ -326,6 +335,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "seed",
         flag: Some("seed"),
         kind: Kind::Seed,
+        minimum: 0,
         default: "0",
         help: "Seed of every random choice (references, batches, random starts).",
         set: |m, v| match v {
@@ -338,6 +348,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "n_threads",
         flag: Some("threads"),
         kind: Kind::OptionalCount,
+        minimum: 1,
         default: "none",
         help: "Worker threads (unset: all cores); the result does not depend on it.",
         set: |m, v| Ok(m.threads(v.optional_count()?)),
@@ -347,6 +358,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "memory_budget",
         flag: Some("memory"),
         kind: Kind::Bytes,
+        minimum: 1,
         default: "none",
         help: "Bytes the fit's large buffers may take (an n x n matrix, the cache, OneBatchPAM's \
                block); unset: half the memory available.",
@@ -357,6 +369,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "build_confidence",
         flag: Some("build-confidence"),
         kind: Kind::Number,
+        minimum: 0,
         default: "3.0",
         help: "BanditPAM: the confidence c of BUILD's radius sigma * sqrt((c + ln n) / T); larger is \
                safer and slower.",
@@ -367,6 +380,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "swap_confidence",
         flag: Some("swap-confidence"),
         kind: Kind::Number,
+        minimum: 0,
         default: "5.0",
         help: "BanditPAM: the same confidence in SWAP.",
         set: |m, v| Ok(m.swap_confidence(v.number()?)),
@@ -376,6 +390,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "batch_size",
         flag: Some("batch-size"),
         kind: Kind::Count,
+        minimum: 1,
         default: "100",
         help: "BanditPAM: references sampled per round.",
         set: |m, v| Ok(m.batch_size(v.count()?)),
@@ -385,6 +400,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "sigma_sample",
         flag: Some("sigma-sample"),
         kind: Kind::OptionalCount,
+        minimum: 1,
         default: "none",
         help: "BanditPAM: references of each step's first batch, from which the spreads are \
                estimated (unset: n / 4 within [min(n, 100), 1000]).",
@@ -395,6 +411,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "use_cache",
         flag: Some("use-cache"),
         kind: Kind::OptionalFlag,
+        minimum: 0,
         default: "none",
         help: "BanditPAM: cache the distances to the first references of the fixed order (unset: on \
                for banditpam++, off for banditpam).",
@@ -405,6 +422,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "use_perm",
         flag: Some("use-perm"),
         kind: Kind::OptionalFlag,
+        minimum: 0,
         default: "none",
         help: "BanditPAM: read references in one order for the whole fit (unset: on for banditpam++, \
                off for banditpam).",
@@ -415,6 +433,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "cache_width",
         flag: Some("cache-width"),
         kind: Kind::OptionalCount,
+        minimum: 0,
         default: "none",
         help: "BanditPAM++: cached references per object (unset: as many as 1 GiB holds, up to n).",
         set: |m, v| Ok(m.cache_width(v.optional_count()?)),
@@ -424,6 +443,7 @@ pub const PARAMETERS: &[Parameter] = &[
         keyword: "onebatch_size",
         flag: Some("onebatch-size"),
         kind: Kind::OptionalCount,
+        minimum: 1,
         default: "none",
         help: "OneBatchPAM: the size m of its batch of references (unset: 100 ln(n k) within [k, n]).",
         set: |m, v| Ok(m.onebatch_size(v.optional_count()?)),

@@ -7,9 +7,10 @@ use crate::algorithms::Algorithm;
 use crate::data::Dissimilarity;
 use crate::error::{Error, Result};
 use crate::init::Init;
+use crate::observer::{Observer, Silent};
 use crate::params::KMedoids;
 use crate::result::Clustering;
-use crate::silhouette::{medoid_silhouette_samples, silhouette_samples};
+use crate::silhouette::{medoid_silhouette_samples, silhouette_samples_with_observer};
 
 /// How [`select_k`] scores a clustering (higher is better).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,6 +81,18 @@ pub fn select_k<D: Dissimilarity + ?Sized>(
     ks: &[usize],
     score: KScore,
 ) -> Result<KSelection> {
+    select_k_with_observer(params, data, ks, score, &Silent)
+}
+
+/// [`select_k`] watched by `observer`: every fit reports to it and stops when it asks
+/// ([`Error::Interrupted`]), and so does the exact silhouette between blocks.
+pub fn select_k_with_observer<D: Dissimilarity + ?Sized>(
+    params: &KMedoids,
+    data: &D,
+    ks: &[usize],
+    score: KScore,
+    observer: &dyn Observer,
+) -> Result<KSelection> {
     let Some(&largest) = ks.iter().max() else {
         return Err(Error::InvalidParameter { name: "k_range", expected: "at least one k", value: "[]".into() });
     };
@@ -96,7 +109,7 @@ pub fn select_k<D: Dissimilarity + ?Sized>(
     let shared_start = match checked.init() {
         _ if checked.algorithm() == Algorithm::Auto => None,
         Init::Medoids(_) => None,
-        _ => Some(params.clone().k(largest).max_iter(0).fit(data)?.build_medoids),
+        _ => Some(params.clone().k(largest).max_iter(0).fit_with_observer(data, observer)?.build_medoids),
     };
     let mut scores = Vec::with_capacity(ks.len());
     let mut fits = Vec::with_capacity(ks.len());
@@ -105,10 +118,13 @@ pub fn select_k<D: Dissimilarity + ?Sized>(
         if let Some(start) = &shared_start {
             model = model.init(Init::Medoids(start[..k].to_vec()));
         }
-        let fit = model.fit(data)?;
+        let fit = model.fit_with_observer(data, observer)?;
+        if !observer.keep_going() {
+            return Err(Error::Interrupted);
+        }
         let samples = match score {
             KScore::MedoidSilhouette => medoid_silhouette_samples(data, &fit.medoids, threads)?,
-            KScore::Silhouette => silhouette_samples(data, &fit.labels, threads)?,
+            KScore::Silhouette => silhouette_samples_with_observer(data, &fit.labels, threads, observer)?,
         };
         scores.push((k, samples.iter().sum::<f64>() / samples.len() as f64));
         fits.push(fit);

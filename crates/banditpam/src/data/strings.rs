@@ -85,6 +85,39 @@ impl Comparator {
 const LONG_PAIR_CELLS: usize = 1 << 22;
 const CELLS_PER_CHECK: usize = 1 << 20;
 
+/// Cells (length x length) above which a bit-parallel pair takes more than a few milliseconds
+/// (two strings of 100,000 characters: 0.2-0.9 s) and is computed by [`pair_aside`].
+const ASIDE_PAIR_CELLS: usize = 1 << 26;
+
+/// How often [`pair_aside`] asks whether to go on.
+const ASIDE_POLL: std::time::Duration = std::time::Duration::from_millis(10);
+
+/// One long pair of a bit-parallel metric, computed on a helper thread while this one asks
+/// `keep_going` every few milliseconds. rapidfuzz's kernels cannot be paused: on a cancellation
+/// this returns at once and the helper finishes the pair unobserved (one core, for at most the
+/// pair's own time), so a fit stops within a second however long its strings.
+fn pair_aside(metric: StringMetric, a: &[char], b: &[char], keep_going: &dyn Fn() -> bool) -> Result<f64> {
+    use std::sync::mpsc::{channel, RecvTimeoutError};
+    let (pattern, text) = (a.to_vec(), b.to_vec());
+    let (send, receive) = channel();
+    std::thread::Builder::new()
+        .name("banditpam-long-pair".into())
+        .spawn(move || {
+            let _ = send.send(Comparator::new(metric, pattern.iter().copied()).distance(&text));
+        })
+        .map_err(|e| Error::ThreadPool(format!("cannot start a thread for a long pair: {e}")))?;
+    loop {
+        match receive.recv_timeout(ASIDE_POLL) {
+            Ok(value) => return value.ok_or_else(|| unequal_lengths(a.len(), b.len())),
+            Err(RecvTimeoutError::Timeout) if !keep_going() => return Err(Error::Interrupted),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(Error::ThreadPool("the thread of a long pair stopped without a result".into()))
+            }
+        }
+    }
+}
+
 /// The unrestricted Damerau-Levenshtein distance by Zhao's algorithm (rows of the table kept
 /// two at a time, with the last row and column where each character was seen); `None` when
 /// `keep_going` says stop. The same values as rapidfuzz's, which uses the same algorithm.
@@ -197,8 +230,8 @@ impl Dissimilarity for Strings {
     }
 
     /// One pattern per candidate, compared with every reference; cancellation is checked
-    /// between pairs (a pair of 100,000-character strings takes under a second with the
-    /// bit-parallel metrics) and inside long Damerau-Levenshtein pairs.
+    /// between pairs, and within long pairs (every million cells of a Damerau-Levenshtein
+    /// table; every 10 ms while a helper thread computes a long bit-parallel pair).
     fn block_interruptible(
         &self,
         candidates: &[usize],
@@ -210,8 +243,12 @@ impl Dissimilarity for Strings {
             let comparator = Comparator::new(self.metric, self.chars[c].iter().copied());
             move |r| {
                 let (a, b) = (&self.chars[c], &self.chars[r]);
-                if self.metric == StringMetric::DamerauLevenshtein && a.len() * b.len() > LONG_PAIR_CELLS {
+                let cells = a.len().saturating_mul(b.len());
+                if self.metric == StringMetric::DamerauLevenshtein && cells > LONG_PAIR_CELLS {
                     return damerau_levenshtein_interruptible(a, b, keep_going).ok_or(Error::Interrupted);
+                }
+                if cells > ASIDE_PAIR_CELLS {
+                    return pair_aside(self.metric, a, b, keep_going);
                 }
                 comparator.distance(b).ok_or_else(|| unequal_lengths(a.len(), b.len()))
             }
@@ -247,5 +284,26 @@ mod tests {
         }
         let long: Vec<char> = (0..3000).map(|_| next()).collect();
         assert_eq!(damerau_levenshtein_interruptible(&long, &long, &|| false), None);
+    }
+
+    #[test]
+    fn long_bit_parallel_pairs_give_their_value_or_stop_when_asked() {
+        let mut state = 11u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ['a', 'c', 'g', 't'][(state >> 33) as usize % 4]
+        };
+        let a: Vec<char> = (0..9000).map(|_| next()).collect();
+        let b: Vec<char> = (0..8000).map(|_| next()).collect();
+        for metric in [StringMetric::Levenshtein, StringMetric::Osa, StringMetric::Indel, StringMetric::JaroWinkler] {
+            let expected = Comparator::new(metric, a.iter().copied()).distance(&b);
+            assert_eq!(pair_aside(metric, &a, &b, &|| true).ok(), expected, "{metric:?}");
+        }
+        assert!(pair_aside(StringMetric::Hamming, &a, &b, &|| true).is_err());
+        // Strings long enough for the pair to outlast the first poll: told to stop, it stops.
+        let long_a: Vec<char> = (0..200_000).map(|_| next()).collect();
+        let long_b: Vec<char> = (0..200_000).map(|_| next()).collect();
+        let result = pair_aside(StringMetric::Osa, &long_a, &long_b, &|| false);
+        assert!(matches!(result, Err(Error::Interrupted)), "{result:?}");
     }
 }

@@ -127,3 +127,33 @@ fn select_k_finds_five_separated_blobs() {
     assert!(select_k(&KMedoids::new(2), &data, &[], KScore::Silhouette).is_err());
     assert!("dunn".parse::<KScore>().is_err());
 }
+
+/// Asks to stop after a number of events.
+struct StopAfter(std::sync::atomic::AtomicUsize);
+
+impl banditpam::Observer for StopAfter {
+    fn on_event(&self, _: &banditpam::Event) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn keep_going(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed) > 0
+    }
+}
+
+#[test]
+fn select_k_reports_its_fits_and_stops_when_asked() {
+    let flat = crate::common::uniform(300, 3, 4);
+    let data = DenseData::new(&flat, 300, 3, Metric::L2).unwrap();
+    let ks: Vec<usize> = (2..=12).collect();
+    for method in ["pam", "fasterpam", "auto"] {
+        let params = KMedoids::new(2).algorithm(method.parse().unwrap());
+        let stop = StopAfter(std::sync::atomic::AtomicUsize::new(5));
+        let result = banditpam::select_k_with_observer(&params, &data, &ks, KScore::Silhouette, &stop);
+        assert!(matches!(result, Err(Error::Interrupted)), "{method}: {:?}", result.map(|f| f.best_k));
+    }
+    // Never asked to stop, it gives select_k's answer.
+    let params = KMedoids::new(2).algorithm("pam".parse().unwrap());
+    let watched = StopAfter(std::sync::atomic::AtomicUsize::new(usize::MAX));
+    let found = banditpam::select_k_with_observer(&params, &data, &ks, KScore::Silhouette, &watched).unwrap();
+    assert_eq!(found.scores, select_k(&params, &data, &ks, KScore::Silhouette).unwrap().scores);
+}
