@@ -165,3 +165,19 @@ def test_levenshtein_lets_other_threads_run():
     worker.join()
     # Held, the GIL would allow a few switch intervals of 5 ms (some 10^4 turns) in 0.2 s or so.
     assert turns > 500_000, turns
+
+
+@pytest.mark.parametrize(
+    "method", ["banditpam++", "banditpam", "pam", "fasterpam", "onebatch", "onebatch+swap", "auto"]
+)
+def test_weights_whose_loss_overflows_are_refused_not_infinite(method):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(80, 3)) * 1e10
+    with pytest.raises(ValueError, match="sample_weight must be small enough for the weighted loss to fit float64"):
+        KMedoids(3, method=method, random_state=0).fit(X, sample_weight=np.full(80, 1e300))
+    # A power of two times the weights: the same medoids, the loss times that power.
+    weights = rng.integers(1, 5, size=80).astype(float)
+    plain = KMedoids(3, method=method, random_state=0).fit(X, sample_weight=weights)
+    scaled = KMedoids(3, method=method, random_state=0).fit(X, sample_weight=weights * 2.0**900)
+    np.testing.assert_array_equal(scaled.medoid_indices_, plain.medoid_indices_)
+    assert scaled.inertia_ == plain.inertia_ * 2.0**900

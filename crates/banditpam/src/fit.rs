@@ -201,7 +201,9 @@ struct Found {
 impl Plan<'_> {
     fn run(&self, data: &dyn Dissimilarity, observer: &dyn Observer) -> Result<Clustering> {
         let started = Instant::now();
-        let ctx = Context::new(data, observer).with_weights(self.params.weights.clone());
+        let (weights, exponent) = power_of_two_weights(self.params.weights.as_deref());
+        let weight_total = weights.as_deref().map_or(data.len() as f64, |w| w.iter().sum());
+        let ctx = Context::new(data, observer).with_weights(weights);
         let (found, matrix) = match self.matrix {
             None => (self.best_search(&ctx)?, None),
             Some(precision) => {
@@ -210,13 +212,14 @@ impl Plan<'_> {
             }
         };
         let Found { mut seconds, state, build_medoids, build_loss, swaps, converged } = found;
-        let loss = state.loss();
+        let average_loss = state.loss() / weight_total;
+        let (loss, build_loss) = (unscaled_loss(state.loss(), exponent)?, unscaled_loss(build_loss, exponent)?);
         seconds.other = (started.elapsed().as_secs_f64() - seconds.build - seconds.swap).max(0.0);
         Ok(Clustering {
             algorithm: self.params.algorithm,
             matrix,
             labels: state.nearest.clone(),
-            average_loss: loss / self.params.weights.as_deref().map_or(data.len() as f64, |w| w.iter().sum()),
+            average_loss,
             medoids: state.medoids,
             build_medoids,
             loss,
@@ -316,6 +319,35 @@ impl Plan<'_> {
 
 /// The seed of restart `restart` (>= 1): `seed + restart` through SplitMix64's mixer, so
 /// nearby seeds give unrelated streams.
+/// The weights divided by the power of two that brings the largest into [0.5, 1), and that
+/// power's exponent. Exact (only the exponents change), so a search on them makes the same
+/// choices; but its sums of weighted distances overflow (or underflow) no sooner than
+/// unweighted ones, whatever the weights' scale (1e300 or 1e-300).
+fn power_of_two_weights(weights: Option<&[f64]>) -> (Option<std::sync::Arc<[f64]>>, i32) {
+    let Some(weights) = weights else { return (None, 0) };
+    let largest = weights.iter().copied().fold(0.0, f64::max);
+    if largest == 0.0 || !largest.is_finite() {
+        return (Some(weights.into()), 0);
+    }
+    let exponent = largest.log2().floor() as i32 + 1;
+    (Some(weights.iter().map(|&w| crate::scalar::scaled(w, -exponent)).collect()), exponent)
+}
+
+/// A loss of the scaled weights in the weights' own scale; an error when that overflows
+/// `f64` (weights of 1e300 on distances of 1e10), rather than an infinite loss.
+fn unscaled_loss(loss: f64, exponent: i32) -> Result<f64> {
+    let value = crate::scalar::scaled(loss, exponent);
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(Error::InvalidParameter {
+            name: "weights",
+            expected: "small enough for the weighted loss to fit float64 (scale them down)",
+            value: format!("a weighted loss of {loss:e} x 2^{exponent}"),
+        })
+    }
+}
+
 pub(crate) fn restart_seed(seed: u64, restart: usize) -> u64 {
     let mut z = seed.wrapping_add((restart as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

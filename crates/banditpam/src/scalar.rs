@@ -74,3 +74,11 @@ macro_rules! impl_scalar {
 
 impl_scalar!(f32);
 impl_scalar!(f64);
+
+/// `value * 2^exponent`, exactly where the result is a normal number: as two factors, each
+/// within `f64`'s range (the exponent of subnormal data exceeds it).
+#[inline]
+pub(crate) fn scaled(value: f64, exponent: i32) -> f64 {
+    let half = exponent / 2;
+    value * 2f64.powi(half) * 2f64.powi(exponent - half)
+}

@@ -111,3 +111,30 @@ fn unit_weights_change_nothing_and_bad_weights_are_errors() {
         assert!(e.to_string().contains(message), "{e}");
     }
 }
+
+/// Weights of any scale: a power of two times small integers gives the small integers' medoids
+/// and their loss times that power, exactly, for every method; a loss beyond float64 is a
+/// typed error naming the weights, never a panic or an infinite loss.
+#[test]
+fn weights_of_any_scale_give_the_same_choices_or_a_clear_error() {
+    let (points, weights, _, _) = weighted_and_repeated(120, 3, 9);
+    // Distances near 1e10: the data scaled up.
+    let big: Vec<f64> = points.iter().map(|v| v * 1e10).collect();
+    let data = DenseData::new(&big, 120, 3, Metric::L2).unwrap();
+    for algorithm in Algorithm::ALL {
+        let params = KMedoids::new(4).algorithm(algorithm).seed(5);
+        let plain = params.clone().weights(weights.clone()).fit(&data).unwrap();
+        for exponent in [960, -1000] {
+            let factor = |v: f64| v * 2f64.powi(exponent / 2) * 2f64.powi(exponent - exponent / 2);
+            let scaled: Vec<f64> = weights.iter().map(|&w| factor(w)).collect();
+            let fit = params.clone().weights(scaled).fit(&data).unwrap();
+            assert_eq!(fit.medoids, plain.medoids, "{algorithm} 2^{exponent}");
+            assert_eq!(fit.loss, factor(plain.loss), "{algorithm} 2^{exponent}");
+            assert_eq!(fit.average_loss, plain.average_loss, "{algorithm} 2^{exponent}");
+        }
+        // 1e300 x 1e10 x n: beyond float64.
+        let huge: Vec<f64> = weights.iter().map(|w| w * 1e300).collect();
+        let refused = params.clone().weights(huge).fit(&data);
+        assert!(matches!(refused, Err(Error::InvalidParameter { name: "weights", .. })), "{algorithm}: {refused:?}");
+    }
+}

@@ -15,13 +15,7 @@ pub(crate) fn rescale(largest: f64, smallest: f64) -> Option<i32> {
     (!fits && largest > 0.0 && largest.is_finite()).then(|| -(largest.log2().floor() as i32))
 }
 
-/// `value * 2^exponent`, exactly where the result is a normal number: as two factors, each
-/// within `f64`'s range (the exponent of subnormal data exceeds it).
-#[inline]
-pub(crate) fn scaled(value: f64, exponent: i32) -> f64 {
-    let half = exponent / 2;
-    value * 2f64.powi(half) * 2f64.powi(exponent - half)
-}
+pub(crate) use crate::scalar::scaled;
 
 /// The column weights from the votes: each divided by their mean.
 pub(crate) fn column_weights(votes: &[f64]) -> Vec<f32> {
