@@ -56,7 +56,7 @@ def pairwise_distances(
         # The vector kernels directly: d(X[i], Y[j]) for every pair.
         dtype = np.result_type(xs.dtype, ys.dtype)
         a, b = (np.ascontiguousarray(v, dtype=dtype) for v in (xs, ys))
-        return _core.cross_distances(a, b, metric, model.p if model.p is not None else params.get("p"), threads)
+        return _core.cross_distances(a, b, metric, params.get("p"), threads)
     if kind == "dense":
         both: Any = sparse.vstack([sparse.csr_matrix(xs), sparse.csr_matrix(ys)], format="csr")
         both.sum_duplicates()

@@ -104,15 +104,10 @@ fn count_from(name: &str, value: &Bound<'_, PyAny>, minimum: u64) -> PyResult<u6
     })
 }
 
-/// A non-negative int (numpy integers too, bools not).
+/// A non-negative int (numpy integers too, bools not), as a size.
 pub(crate) fn count(name: &str, value: &Bound<'_, PyAny>) -> PyResult<usize> {
-    if value.is_instance_of::<PyBool>() {
-        return Err(PyTypeError::new_err(format!("{name} must be an int, got bool")));
-    }
-    let wide: i128 = value
-        .extract()
-        .map_err(|_| PyTypeError::new_err(format!("{name} must be an int, got {}", type_name(value))))?;
-    usize::try_from(wide).map_err(|_| PyValueError::new_err(format!("{name} must be >= 0, got {wide}")))
+    // `count_from` admits only values that fit `usize`.
+    count_from(name, value, 0).map(|v| v as usize)
 }
 
 /// A real number (ints too, bools not).
