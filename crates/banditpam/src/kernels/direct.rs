@@ -2,7 +2,7 @@
 
 use multiversion::multiversion;
 
-use super::{Global, OutTile, RowSet};
+use super::{Global, RowSet};
 use crate::scalar::Scalar;
 
 /// Independent accumulators: enough lanes for the compiler to fill a 512-bit register of `f32`.
@@ -18,16 +18,22 @@ pub(super) struct L1;
 pub(super) struct LInf;
 pub(super) struct Lp;
 
-pub(super) fn tile<T: Scalar, F: Pairwise>(
+/// `out[i * refs.len() + j]` is the distance of `cands[i]` and `refs[j]`, a candidate row
+/// against all references at a time.
+pub(super) fn block<T: Scalar, F: Pairwise>(
     global: &Global<T>,
     a: RowSet<'_, T>,
     cands: &[usize],
     b: RowSet<'_, T>,
     refs: &[usize],
-    mut out: OutTile<'_>,
+    out: &mut [f64],
 ) {
-    for (i, &c) in cands.iter().enumerate() {
-        row_against::<T, F>(a.rows.row(c), refs, b, global.exponent, out.row(i, refs.len()));
+    let width = refs.len();
+    if width == 0 {
+        return;
+    }
+    for (&c, dst) in cands.iter().zip(out.chunks_exact_mut(width)) {
+        row_against::<T, F>(a.rows.row(c), refs, b, global.exponent, dst);
     }
 }
 

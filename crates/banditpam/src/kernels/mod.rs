@@ -93,8 +93,8 @@ fn unit_scale(largest: f64) -> f64 {
     2f64.powi(-half) * 2f64.powi(half - e)
 }
 
-/// Fills one tile of a block: `out.row(a)[b] = metric(a.rows[cands[a]], b.rows[refs[b]])`.
-type TileFn<T> = fn(&Global<T>, RowSet<'_, T>, &[usize], RowSet<'_, T>, &[usize], OutTile<'_>);
+/// Fills a block: `out[i * refs.len() + j] = metric(a.rows[cands[i]], b.rows[refs[j]])`.
+type BlockFn<T> = fn(&Global<T>, RowSet<'_, T>, &[usize], RowSet<'_, T>, &[usize], &mut [f64]);
 
 /// A metric resolved for one data set: what it needs of the whole set, and its tile function.
 /// The distance of two rows depends on the two rows and on this only, never on the block
@@ -103,7 +103,7 @@ type TileFn<T> = fn(&Global<T>, RowSet<'_, T>, &[usize], RowSet<'_, T>, &[usize]
 pub(crate) struct Kernel<T: Scalar> {
     global: Global<T>,
     metric: Metric,
-    tile: TileFn<T>,
+    fill: BlockFn<T>,
 }
 
 impl<T: Scalar> Kernel<T> {
@@ -127,18 +127,18 @@ impl<T: Scalar> Kernel<T> {
         let scale = if metric.has_product_form() { unit_scale(largest_abs) } else { 1.0 };
         let exponent = if let Metric::Lp(p) = metric { p } else { 0.0 };
         let col_mean = if matches!(metric, Metric::L2 | Metric::SquaredL2) { column_means() } else { Vec::new() };
-        let tile: TileFn<T> = match metric {
-            Metric::L2 => product::tile::<T, T, Euclidean<false>>,
-            Metric::SquaredL2 => product::tile::<T, T, Euclidean<true>>,
-            Metric::Cosine => product::tile::<T, T, Cosine>,
+        let fill: BlockFn<T> = match metric {
+            Metric::L2 => product::block::<T, T, Euclidean<false>>,
+            Metric::SquaredL2 => product::block::<T, T, Euclidean<true>>,
+            Metric::Cosine => product::block::<T, T, Cosine>,
             // Centred rows have mixed signs, so their dot products cancel far more than those
             // of L2 or cosine: correlation multiplies in f64 whatever the input type.
-            Metric::Correlation => product::tile::<T, f64, Correlation>,
-            Metric::L1 => direct::tile::<T, direct::L1>,
-            Metric::LInf => direct::tile::<T, direct::LInf>,
-            Metric::Lp(_) => direct::tile::<T, direct::Lp>,
+            Metric::Correlation => product::block::<T, f64, Correlation>,
+            Metric::L1 => direct::block::<T, direct::L1>,
+            Metric::LInf => direct::block::<T, direct::LInf>,
+            Metric::Lp(_) => direct::block::<T, direct::Lp>,
         };
-        Kernel { global: Global { col_mean, exponent, scale }, metric, tile }
+        Kernel { global: Global { col_mean, exponent, scale }, metric, fill }
     }
 
     /// The statistics the kernel needs of each row of `rows` (computed row by row, so a row's
@@ -153,32 +153,9 @@ impl<T: Scalar> Kernel<T> {
         }
     }
 
-    /// `out[i * refs.len() + j] = metric(a.rows[cands[i]], b.rows[refs[j]])`, a tile of
-    /// references at a time so the tile stays in cache.
+    /// `out[i * refs.len() + j] = metric(a.rows[cands[i]], b.rows[refs[j]])`.
     pub(crate) fn block(&self, a: RowSet<'_, T>, cands: &[usize], b: RowSet<'_, T>, refs: &[usize], out: &mut [f64]) {
-        let width = refs.len();
-        assert!(out.len() >= cands.len() * width, "output buffer too small for the block");
-        for (tile_start, tile) in (0..).step_by(REFERENCE_TILE).zip(refs.chunks(REFERENCE_TILE)) {
-            let sub = OutTile { out: &mut *out, stride: width, offset: tile_start };
-            (self.tile)(&self.global, a, cands, b, tile, sub);
-        }
-    }
-}
-
-/// Rows of references processed together, so a tile of them stays in cache.
-const REFERENCE_TILE: usize = 256;
-
-/// A window of columns `offset..offset + tile width` of the output block.
-pub(crate) struct OutTile<'o> {
-    out: &'o mut [f64],
-    stride: usize,
-    offset: usize,
-}
-
-impl OutTile<'_> {
-    #[inline(always)]
-    fn row(&mut self, a: usize, width: usize) -> &mut [f64] {
-        let start = a * self.stride + self.offset;
-        &mut self.out[start..start + width]
+        assert!(out.len() >= cands.len() * refs.len(), "output buffer too small for the block");
+        (self.fill)(&self.global, a, cands, b, refs, out);
     }
 }

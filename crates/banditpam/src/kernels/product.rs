@@ -1,7 +1,7 @@
 //! Distances from a matrix product: L2, squared L2, cosine, correlation. Each is a [`Form`]:
 //! how its rows enter the product, and how a dot product becomes a distance.
 
-use super::{Global, OutTile, RowSet, RowStats, Rows};
+use super::{Global, RowSet, RowStats, Rows};
 use crate::metric::cosine_from_parts;
 use crate::scalar::Scalar;
 
@@ -176,42 +176,52 @@ pub(super) fn row_centred<T: Scalar>(rows: Rows<'_, T>, scale: f64) -> RowStats<
     RowStats { row_stat, row_mean }
 }
 
-/// The rows `ids`, each as the form `F` enters it into the product, one after the other.
-/// Compiled for the machine's vector extensions: an elementwise loop over every value.
+/// The rows `ids`, each as the form `F` enters it into the product, one after the other,
+/// into `dst` (cleared first). Compiled for the machine's vector extensions: an elementwise
+/// loop over every value.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
-fn gather<T: Scalar, C: Scalar, F: Form>(global: &Global<T>, set: RowSet<'_, T>, ids: &[usize]) -> Vec<C> {
-    let mut dst: Vec<C> = Vec::with_capacity(ids.len() * set.rows.d);
+fn gather<T: Scalar, C: Scalar, F: Form>(global: &Global<T>, set: RowSet<'_, T>, ids: &[usize], dst: &mut Vec<C>) {
+    dst.clear();
+    dst.reserve(ids.len() * set.rows.d);
     for &i in ids {
-        F::gather(set.rows.row(i), i, set.stats, global, &mut dst);
+        F::gather(set.rows.row(i), i, set.stats, global, dst);
     }
-    dst
 }
 
-/// One tile through the product, computed in `C`, finished by the form `F`.
-pub(super) fn tile<T: Scalar, C: Scalar, F: Form>(
+/// A block through the product, computed in `C`, finished by the form `F`:
+/// `out[i * refs.len() + j]` is the distance of `cands[i]` and `refs[j]`. The candidates are
+/// prepared once; the references a tile at a time, so that a tile stays in cache.
+pub(super) fn block<T: Scalar, C: Scalar, F: Form>(
     global: &Global<T>,
     a: RowSet<'_, T>,
     cands: &[usize],
     b: RowSet<'_, T>,
     refs: &[usize],
-    mut out: OutTile<'_>,
+    out: &mut [f64],
 ) {
-    let (a_len, b_len, d) = (cands.len(), refs.len(), a.rows.d);
-    if a_len == 0 || b_len == 0 {
+    let (a_len, width, d) = (cands.len(), refs.len(), a.rows.d);
+    if a_len == 0 || width == 0 {
         return;
     }
-    let (x, y) = (gather::<T, C, F>(global, a, cands), gather::<T, C, F>(global, b, refs));
-    let mut dots = vec![C::ZERO; a_len * b_len];
-    C::dots(a_len, b_len, d, &x, &y, &mut dots);
-
+    let (mut x, mut y) = (Vec::new(), Vec::new());
+    gather::<T, C, F>(global, a, cands, &mut x);
+    let mut dots = vec![C::ZERO; a_len * REFERENCE_TILE.min(width)];
     let ratio = guard_ratio::<C>();
-    for (ai, &c) in cands.iter().enumerate() {
-        let dst = out.row(ai, b_len);
-        for ((slot, &r), dot) in dst.iter_mut().zip(refs).zip(&dots[ai * b_len..(ai + 1) * b_len]) {
-            *slot = F::finish(global, a, c, b, r, dot.to_f64(), ratio);
+    for (tile_start, tile) in (0..).step_by(REFERENCE_TILE).zip(refs.chunks(REFERENCE_TILE)) {
+        let b_len = tile.len();
+        gather::<T, C, F>(global, b, tile, &mut y);
+        C::dots(a_len, b_len, d, &x, &y, &mut dots[..a_len * b_len]);
+        for (ai, &c) in cands.iter().enumerate() {
+            let dst = &mut out[ai * width + tile_start..ai * width + tile_start + b_len];
+            for ((slot, &r), dot) in dst.iter_mut().zip(tile).zip(&dots[ai * b_len..(ai + 1) * b_len]) {
+                *slot = F::finish(global, a, c, b, r, dot.to_f64(), ratio);
+            }
         }
     }
 }
+
+/// References prepared together, so that a tile of them stays in cache.
+const REFERENCE_TILE: usize = 256;
 
 /// Squared L2 distance of `scale x` and `scale y`, accumulated in `f64`, vectorisable.
 #[inline]

@@ -16,9 +16,15 @@
 //! of them, or a sample by priority of a large one), thinner samples of the next clusters out,
 //! and one fixed batch for the rest of the data (which estimates only the objects the candidate
 //! takes over: a sampled far object standing for many would make the least of the k estimates
-//! a lottery). Candidates whose estimate is improving are verified in windows: their exact
-//! rows are computed together, and each in turn is swapped in if its exact change of loss is
-//! negative. The loss falls at every swap; the search ends after a pass without one.
+//! a lottery). The screening runs in two stages: every candidate is first estimated on a
+//! thinning of the references (one in `thinning`, by priority), and only a candidate whose
+//! estimate is improving or within `margin` standard errors of it is estimated on all of them
+//! (at a local optimum most candidates are far from improving, and the first stage costs an
+//! eighth). Candidates whose estimate is improving are verified in windows: their exact rows
+//! are computed together, and each in turn is swapped in if its exact change of loss is
+//! negative. The loss falls at every swap. After the first pass, a cluster's turn is skipped
+//! when none of the medoids nearest to it has changed since its last turn; the search ends
+//! after a pass without a swap.
 //!
 //! The search runs as a driver that sends tasks to chunks of rows (`protocol`): the in-memory
 //! fit uses one chunk in this process, the Dask estimator the chunks on its workers, and both
@@ -45,7 +51,7 @@ pub(crate) const METHOD: Method = Method {
 };
 
 /// How the screening samples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Screening {
     /// Clusters whose objects screen a candidate: those of the medoids nearest to the
     /// candidate's own medoid (its own included).
@@ -59,6 +65,14 @@ pub struct Screening {
     pub per_ring_cluster: usize,
     /// Objects of the fixed batch that screens the rest of the data.
     pub far: usize,
+    /// One reference in this many (by priority) screens every candidate first; only those
+    /// that may be improving are screened on all references (1: a single stage).
+    pub thinning: u64,
+    /// Standard errors by which a first-stage estimate may miss and the candidate still go on.
+    pub margin: f64,
+    /// Standard errors (of the part estimated outside the neighbours' clusters) by which a
+    /// refined estimate may miss and the candidate still be verified.
+    pub refine_margin: f64,
     /// Candidates verified together (their exact rows computed in one pass).
     pub window: usize,
     /// Candidates whose screening distances are computed together.
@@ -74,8 +88,11 @@ impl Default for Screening {
             ring: 16,
             per_ring_cluster: 100,
             far: 2000,
+            thinning: 4,
+            margin: 4.0,
+            refine_margin: 2.0,
             window: 64,
-            block: 256,
+            block: 4096,
         }
     }
 }

@@ -43,6 +43,8 @@ pub(crate) struct Settings {
 }
 
 /// A chunk task of nearswap.
+// Built once and serialized at once: boxing the large variants would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Task {
     /// Compute the rows' distances to the medoids (within `budget` bytes) and assign the rows.
@@ -58,13 +60,36 @@ pub enum Task {
     Turn { cluster: usize },
     /// Estimate the change of loss of the turn's candidates with numbers in `block` and from
     /// `from` on, against `refs`; offer the first `limit` whose estimate is below `threshold`.
-    Screen { refs: References, removal: Vec<f64>, threshold: f64, block: Range<usize>, from: usize, limit: usize },
+    /// Objects in `settled` (ascending) were verified since the last swap and are passed over.
+    Screen {
+        refs: References,
+        removal: Vec<f64>,
+        threshold: f64,
+        block: Range<usize>,
+        from: usize,
+        settled: Vec<usize>,
+        limit: usize,
+    },
+    /// The share of each of `cands`' change of loss over the rows in the clusters of
+    /// `clusters` (their distances computed within `budget` bytes).
+    Refine { cands: Targets, clusters: Vec<usize>, budget: usize },
     /// Compute (and keep, within `budget` bytes) the rows' distances to `cands`, and the
     /// share of the first one's exact change of loss.
     Verify { cands: Targets, budget: usize },
     /// Swap window candidate `t` in at position `pos` (if `apply`), then give the share of
     /// window candidate `next`'s exact change of loss (if any).
     Step { apply: Option<(usize, usize)>, next: Option<usize> },
+}
+
+/// References at least this many are screened in two stages.
+const FIRST_STAGE_MIN: usize = 1000;
+/// Makes the first stage's priorities independent of the samples'.
+const FIRST_STAGE_SALT: u64 = 0x5EED_F157;
+
+impl References {
+    fn in_first(&self, t: usize) -> bool {
+        self.first.is_empty() || self.first[t]
+    }
 }
 
 /// The references of a screening: their rows, the weight each carries, and their state.
@@ -74,6 +99,15 @@ pub struct References {
     pub weight: Vec<f64>,
     /// Whether a reference is in a sampled cluster (not the far batch).
     pub near: Vec<bool>,
+    /// Whether a reference is in the first stage: a thinning of the references (by priority)
+    /// on which every candidate is screened first. Empty: one stage.
+    pub first: Vec<bool>,
+    /// Standard errors of margin by which a candidate's first-stage estimate may miss the
+    /// threshold and still go on to all references.
+    pub margin: f64,
+    /// The positions whose clusters a refinement sums exactly (the turn's nearest medoids);
+    /// empty: no refinement.
+    pub neighbours: Vec<usize>,
     pub best: Vec<f64>,
     pub second: Vec<f64>,
     pub nearest: Vec<usize>,
@@ -101,7 +135,10 @@ pub enum Reply {
     /// The candidates of the turn held here.
     Turn(Vec<usize>),
     /// The first improving candidates held here.
-    Screen(Vec<usize>),
+    Screen(Vec<Screened>),
+    /// Per candidate of a refinement, its share over the rows of the clusters asked for
+    /// (`own` in the order of those clusters).
+    Refine(Vec<Deltas>),
     /// A share of a candidate's change of loss, and, after a swap, the sums.
     Step {
         sums: Option<Sums>,
@@ -111,6 +148,11 @@ pub enum Reply {
 
 /// `(object, best, second, nearest)`.
 pub type RowState = (usize, f64, f64, usize);
+
+/// A candidate the screening found improving: its object, and the part of its estimate that
+/// comes from outside the neighbours' clusters: the shared part over those references, and
+/// the least over the other positions of their own part (`f64::INFINITY` if none).
+pub type Screened = (usize, f64, f64, f64);
 
 /// Sums over a chunk's rows.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -132,8 +174,16 @@ pub struct Deltas {
 }
 
 /// The screening distances of a block of candidates: its range of candidate numbers, the
-/// number of references, and `(candidate's local row, distances)`.
-type ScreenBlock = (Range<usize>, usize, Vec<(usize, Vec<f64>)>);
+/// number of references, and per candidate its local row, its distances to the first-stage
+/// references, and (once it has passed the first stage) to all references.
+type ScreenBlock = (Range<usize>, usize, Vec<ScreenRow>);
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct ScreenRow {
+    local: usize,
+    first: Vec<f64>,
+    all: Option<Vec<f64>>,
+}
 
 /// What a chunk keeps.
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -176,9 +226,11 @@ impl ChunkTask for Task {
                 state.block = None;
                 Ok(Reply::Turn(ids))
             }
-            Task::Screen { refs, removal, threshold, block, from, limit } => {
-                screen(chunk, state, refs, removal, *threshold, block.clone(), *from, *limit).map(Reply::Screen)
+            Task::Screen { refs, removal, threshold, block, from, settled, limit } => {
+                let window = (block.clone(), *from, settled.as_slice(), *limit);
+                screen(chunk, state, refs, removal, *threshold, window).map(Reply::Screen)
             }
+            Task::Refine { cands, clusters, budget } => refine(chunk, state, cands, clusters, *budget),
             Task::Verify { cands, budget } => {
                 let all: Vec<usize> = (0..chunk.len()).collect();
                 let what = "nearswap's verified rows (window x rows)";
@@ -321,55 +373,156 @@ fn sample(
     Ok(Reply::Sample { clusters, far: lowest(far_rows, far), states: states(chunk, a, ids) })
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The block's candidates from `from` on, less the settled ones, at most `limit`.
+type Window<'s> = (Range<usize>, usize, &'s [usize], usize);
+
 fn screen(
     chunk: &dyn ChunkRows,
     state: &mut State,
     refs: &References,
     removal: &[f64],
     threshold: f64,
-    block: Range<usize>,
-    from: usize,
-    limit: usize,
-) -> Result<Vec<usize>> {
+    (block, from, settled, limit): Window<'_>,
+) -> Result<Vec<Screened>> {
     let offset = chunk.offset();
     let (_, cands) = state.turn.as_ref().ok_or_else(|| protocol("a screening before its turn"))?;
     let fresh = !matches!(&state.block, Some((range, count, _)) if *range == block && *count == refs.targets.len());
+    let first_ids: Vec<usize> = (0..refs.targets.len()).filter(|&t| refs.in_first(t)).collect();
     if fresh {
         let mine: Vec<usize> = cands.iter().copied().filter(|&r| block.contains(&(offset + r))).collect();
-        let width = refs.targets.len();
-        let mut dists =
-            crate::memory::filled("nearswap's screening block (candidates x references)", mine.len() * width, 0.0)?;
-        chunk.distances_to_targets(&mine, &refs.targets, &mut dists)?;
-        let rows = mine.into_iter().zip(dists.chunks_exact(width.max(1)).map(<[f64]>::to_vec)).collect();
-        state.block = Some((block, width, rows));
+        let targets = refs.targets.select(&first_ids);
+        let width = first_ids.len();
+        let what = "nearswap's screening block (candidates x references)";
+        let mut dists = crate::memory::filled(what, mine.len() * width, 0.0)?;
+        chunk.distances_to_targets(&mine, &targets, &mut dists)?;
+        let rows = mine
+            .into_iter()
+            .zip(dists.chunks_exact(width.max(1)).map(<[f64]>::to_vec))
+            .map(|(local, first)| ScreenRow { local, first, all: None })
+            .collect();
+        state.block = Some((block, refs.targets.len(), rows));
     }
     let a = assignment(state)?;
     let Some((_, _, rows)) = &state.block else { return Ok(Vec::new()) };
-    let k = removal.len();
-    let improving: Vec<Option<usize>> = rows
+    // First stage: candidates whose estimate on the thinned references is improving, or
+    // within its sampling error of it, go on.
+    let live = |row: &ScreenRow| {
+        let j = offset + row.local;
+        j >= from && !a.is_medoid(j) && settled.binary_search(&j).is_err()
+    };
+    let passed: Vec<bool> = rows
         .par_iter()
-        .map(|(r, row)| {
-            let j = offset + r;
-            if j < from || a.is_medoid(j) {
-                return None;
-            }
-            (estimate(refs, removal, row) < threshold).then_some(j)
+        .map(|row| {
+            live(row) && (row.all.is_some() || first_stage_passes(refs, &first_ids, removal, &row.first, threshold))
         })
         .collect();
-    let _ = k;
+    // Second stage: the distances to the other references, once per candidate and block.
+    let missing: Vec<usize> = (0..rows.len()).filter(|&i| passed[i] && rows[i].all.is_none()).collect();
+    let rest: Vec<usize> = (0..refs.targets.len()).filter(|&t| !refs.in_first(t)).collect();
+    let what = "nearswap's screening block (candidates x references)";
+    let mut dists = crate::memory::filled(what, missing.len() * rest.len(), 0.0)?;
+    if !rest.is_empty() {
+        let locals: Vec<usize> = missing.iter().map(|&i| rows[i].local).collect();
+        chunk.distances_to_targets(&locals, &refs.targets.select(&rest), &mut dists)?;
+    }
+    let Some((_, _, rows)) = &mut state.block else { return Ok(Vec::new()) };
+    for (n, &i) in missing.iter().enumerate() {
+        let mut all = vec![0.0; refs.targets.len()];
+        for (&t, &d) in first_ids.iter().zip(&rows[i].first) {
+            all[t] = d;
+        }
+        for (&t, &d) in rest.iter().zip(&dists[n * rest.len()..(n + 1) * rest.len()]) {
+            all[t] = d;
+        }
+        rows[i].all = Some(all);
+    }
+    let inside: Vec<bool> = refs.nearest.iter().map(|i| refs.neighbours.contains(i)).collect();
+    let improving: Vec<Option<Screened>> = rows
+        .par_iter()
+        .zip(&passed)
+        .map(|(row, &passed)| {
+            let all = row.all.as_deref().filter(|_| passed)?;
+            let e = estimate(refs, &inside, removal, all);
+            (e.least < threshold).then_some((offset + row.local, e.shared_outside, e.least_outside, e.error_outside))
+        })
+        .collect();
     Ok(improving.into_iter().flatten().take(limit).collect())
 }
 
-/// The least estimated change of loss over the positions for a candidate whose distances to
-/// the references are `row`.
-fn estimate(refs: &References, removal: &[f64], row: &[f64]) -> f64 {
+/// Whether a candidate whose distances to the first-stage references `first_ids` are `row`
+/// may be improving: its estimate from them, less `refs.margin` standard errors of that
+/// estimate as an estimate of the one on all references, is below `threshold`.
+fn first_stage_passes(refs: &References, first_ids: &[usize], removal: &[f64], row: &[f64], threshold: f64) -> bool {
     let k = removal.len();
+    if first_ids.len() == refs.targets.len() {
+        return true;
+    }
+    // The thinning keeps each reference with probability about `keep`; each kept term stands
+    // for 1 / keep terms.
+    let keep = first_ids.len() as f64 / refs.targets.len() as f64;
     let mut shared = 0.0;
+    let mut saved = vec![0.0; k];
+    for (&t, &d) in first_ids.iter().zip(row) {
+        let (best, second, w) = (refs.best[t], refs.second[t], refs.weight[t] / keep);
+        shared += w * (d - best).min(0.0);
+        if k == 1 {
+            saved[0] += w * (d - best).max(0.0);
+        } else if refs.near[t] {
+            saved[refs.nearest[t]] += w * (second - d.max(best).min(second));
+        }
+    }
+    let (pos, estimate) = if k == 1 {
+        (0, shared + saved[0])
+    } else {
+        (0..k)
+            .map(|i| (i, shared + removal[i] - saved[i]))
+            .fold((0, f64::INFINITY), |m, e| if e.1 < m.1 { e } else { m })
+    };
+    // Horvitz-Thompson variance of the estimate at the best position.
+    let mut variance = 0.0;
+    for (&t, &d) in first_ids.iter().zip(row) {
+        let (best, second, w) = (refs.best[t], refs.second[t], refs.weight[t] / keep);
+        let mut term = (d - best).min(0.0);
+        if k == 1 {
+            term += (d - best).max(0.0);
+        } else if refs.near[t] && refs.nearest[t] == pos {
+            term -= second - d.max(best).min(second);
+        }
+        variance += (w * term).powi(2);
+    }
+    variance *= 1.0 - keep;
+    estimate - refs.margin * variance.sqrt() < threshold
+}
+
+/// A candidate's estimated change of loss.
+struct Estimate {
+    /// The least over the positions.
+    least: f64,
+    /// The shared part over the references outside the neighbours' clusters.
+    shared_outside: f64,
+    /// The least own part (removal loss less what the references save) over the positions
+    /// outside the neighbours.
+    least_outside: f64,
+    /// The standard error of `shared_outside` as an estimate of its sum over all objects.
+    error_outside: f64,
+}
+
+/// The estimated change of loss of a candidate whose distances to the references are `row`
+/// (`inside[t]`: reference t is in a neighbour's cluster).
+fn estimate(refs: &References, inside: &[bool], removal: &[f64], row: &[f64]) -> Estimate {
+    let k = removal.len();
+    let (mut shared, mut shared_outside, mut variance) = (0.0, 0.0, 0.0);
     let mut saved = vec![0.0; k];
     for (t, &d) in row.iter().enumerate() {
         let (best, second, w) = (refs.best[t], refs.second[t], refs.weight[t]);
-        shared += w * (d - best).min(0.0);
+        let term = w * (d - best).min(0.0);
+        shared += term;
+        if !inside[t] {
+            shared_outside += term;
+            // A sampled object standing for w objects (Horvitz-Thompson, drawn without
+            // replacement): its term's share of the variance.
+            variance += (w - 1.0).max(0.0) * w * (d - best).min(0.0).powi(2);
+        }
         if k == 1 {
             // No second medoid: the one medoid's own part is the whole change.
             saved[0] += w * (d - best).max(0.0);
@@ -378,9 +531,41 @@ fn estimate(refs: &References, removal: &[f64], row: &[f64]) -> f64 {
         }
     }
     if k == 1 {
-        return shared + saved[0];
+        let error_outside = variance.sqrt();
+        return Estimate { least: shared + saved[0], shared_outside, least_outside: f64::INFINITY, error_outside };
     }
-    (0..k).map(|i| shared + removal[i] - saved[i]).fold(f64::INFINITY, f64::min)
+    let own = |i: usize| removal[i] - saved[i];
+    let least = (0..k).map(|i| shared + own(i)).fold(f64::INFINITY, f64::min);
+    let least_outside = (0..k).filter(|i| !refs.neighbours.contains(i)).map(own).fold(f64::INFINITY, f64::min);
+    Estimate { least, shared_outside, least_outside, error_outside: variance.sqrt() }
+}
+
+/// The chunk's share of each candidate's change of loss over its rows in the clusters of
+/// `clusters`: exact where a candidate's gains and losses concentrate.
+fn refine(chunk: &dyn ChunkRows, state: &State, cands: &Targets, clusters: &[usize], budget: usize) -> Result<Reply> {
+    let a = assignment(state)?;
+    let slot = |i: usize| clusters.iter().position(|&c| c == i);
+    let rows: Vec<usize> = (0..chunk.len()).filter(|&r| slot(a.nearest[r]).is_some()).collect();
+    let what = "nearswap's refined rows (candidates x rows of the neighbours)";
+    let mut dists = Budget { bytes: budget }.vec(what, cands.len() * rows.len(), 0.0)?;
+    chunk.distances_from_targets(cands, &rows, &mut dists)?;
+    let width = rows.len();
+    let shares = (0..cands.len())
+        .map(|t| {
+            let row = &dists[t * width..(t + 1) * width];
+            let (mut shared, mut own) = (ExactSum::new(), vec![ExactSum::new(); clusters.len()]);
+            for (&r, &d) in rows.iter().zip(row) {
+                let w = a.weights.as_deref().map_or(1.0, |w| w[r]);
+                let best = a.best[r];
+                shared.add(w * (d - best).min(0.0));
+                if let Some(s) = slot(a.nearest[r]) {
+                    own[s].add(w * (d.min(a.second[r]) - best).max(0.0));
+                }
+            }
+            Deltas { shared, own }
+        })
+        .collect();
+    Ok(Reply::Refine(shares))
 }
 
 /// The chunk's share of window candidate `t`'s exact change of loss under its assignment now.
@@ -410,6 +595,11 @@ struct Driver {
     removal: Vec<f64>,
     weight: Vec<f64>,
     total_weight: f64,
+    /// Standard errors by which a refined estimate may miss and the candidate still be verified.
+    refine_margin: f64,
+    /// Swaps applied so far, and per position the count at its last swap.
+    clock: usize,
+    swapped_at: Vec<usize>,
 }
 
 impl Driver {
@@ -473,6 +663,9 @@ pub(crate) fn search<E: Executor<Task>>(
         removal: vec![0.0; k],
         weight: vec![0.0; k],
         total_weight: 0.0,
+        refine_margin: settings.screening.refine_margin,
+        clock: 0,
+        swapped_at: vec![0; k],
     };
     driver.absorb(parts);
     if k == n {
@@ -489,16 +682,31 @@ pub(crate) fn search<E: Executor<Task>>(
     let far_ids: Vec<usize> = far.iter().map(|o| o.1).collect();
     let far_weight: Vec<f64> = far.iter().map(|o| o.2).collect();
     let mut swaps = 0;
+    // A pass visits every cluster or only the changed ones: a cluster none of whose nearest
+    // medoids has changed since its last turn is screened against the same neighbours, and
+    // only the far references' state could differ. The first pass visits all; after it, passes
+    // visit the changed clusters until one applies no swap, and then a pass visits all again:
+    // the search ends when a pass over every cluster applies none.
+    let mut screened_at: Vec<Option<usize>> = vec![None; k];
+    let mut every_cluster = true;
     for pass in 0..settings.max_passes {
         let mut applied = 0;
-        for cluster in 0..k {
+        for (cluster, screened) in screened_at.iter_mut().enumerate() {
+            let near = driver.nearest_medoids(cluster, screening.neighbours);
+            if let (false, Some(at)) = (every_cluster, *screened) {
+                if near.iter().all(|&b| driver.swapped_at[b] <= at) {
+                    continue;
+                }
+            }
             applied += turn(exec, &lens, &mut driver, cluster, &far_ids, &far_weight, settings)?;
+            *screened = Some(driver.clock);
         }
         swaps += applied;
         report(pass + 1, swaps, driver.loss)?;
-        if applied == 0 {
+        if applied == 0 && every_cluster {
             return Ok((Swaps { applied: swaps, converged: true }, driver.medoids));
         }
+        every_cluster = applied == 0;
     }
     Ok((Swaps { applied: swaps, converged: settings.max_passes == 0 }, driver.medoids))
 }
@@ -602,7 +810,20 @@ fn turn<E: Executor<Task>>(
     }
     chosen.sort_unstable_by_key(|c| c.0);
     let ids: Vec<usize> = chosen.iter().map(|c| c.0).collect();
+    let first = if ids.len() >= FIRST_STAGE_MIN {
+        ids.iter().map(|&j| priority(settings.seed ^ FIRST_STAGE_SALT, j) % screening.thinning.max(1) == 0).collect()
+    } else {
+        Vec::new()
+    };
+    // The neighbours' clusters are summed exactly before a full verification when they hold
+    // at most half the data (otherwise the verification itself costs about as much).
+    let neighbours = &near[..screening.neighbours.min(near.len())];
+    let neighbour_weight: f64 = neighbours.iter().map(|&i| driver.weight[i]).sum();
+    let refine = neighbours.len() < driver.k && neighbour_weight <= 0.5 * driver.total_weight;
     let mut refs = References {
+        first,
+        margin: screening.margin,
+        neighbours: if refine { neighbours.to_vec() } else { Vec::new() },
         targets: fetch_rows(exec, lens, &ids)?,
         weight: chosen.iter().map(|c| c.1).collect(),
         near: chosen.iter().map(|c| c.2).collect(),
@@ -621,6 +842,7 @@ fn turn<E: Executor<Task>>(
         let range = block[0]..block[block.len() - 1] + 1;
         let which = holders(lens, block);
         let mut from = range.start;
+        let mut settled: Vec<usize> = Vec::new();
         loop {
             let task = Task::Screen {
                 refs: refs.clone(),
@@ -628,25 +850,84 @@ fn turn<E: Executor<Task>>(
                 threshold: -TOLERANCE * driver.loss,
                 block: range.clone(),
                 from,
+                settled: settled.clone(),
                 limit: screening.window.max(1),
             };
-            let mut found: Vec<usize> = Vec::new();
+            let mut found: Vec<Screened> = Vec::new();
             for reply in exec.run(&task, &which)? {
                 let Reply::Screen(list) = reply else { return Err(protocol("a screening")) };
                 found.extend(list);
             }
-            found.sort_unstable();
+            found.sort_unstable_by_key(|f| f.0);
             found.truncate(screening.window.max(1));
-            let Some(&last) = found.last() else { break };
-            let swapped = verify(exec, lens, driver, &found, settings.budget_bytes)?;
+            let Some(&(last, ..)) = found.last() else { break };
+            let kept = refined(exec, lens, driver, &refs.neighbours, &found, settings.budget_bytes)?;
+            let (swapped, last_swap) =
+                if kept.is_empty() { (0, None) } else { verify(exec, lens, driver, &kept, settings.budget_bytes)? };
             applied += swapped;
-            if swapped > 0 {
-                refresh_states(exec, lens, &mut refs)?;
+            match last_swap {
+                // The candidates after the last swap were verified in the state it left: they
+                // are passed over until the next swap. Those between it and `last` that the
+                // screening passed over were screened before it, and are screened again.
+                Some(t) => {
+                    refresh_states(exec, lens, &mut refs)?;
+                    from = kept[t] + 1;
+                    settled = kept[t + 1..].to_vec();
+                }
+                None => {
+                    from = last + 1;
+                    settled.clear();
+                }
             }
-            from = last + 1;
         }
     }
     Ok(applied)
+}
+
+/// The candidates of `found` whose change of loss, summed exactly over the rows of the
+/// clusters of `neighbours` and estimated from the screening elsewhere, is still improving (all
+/// of them when there are no neighbours to refine on).
+fn refined<E: Executor<Task>>(
+    exec: &mut E,
+    lens: &[usize],
+    driver: &Driver,
+    neighbours: &[usize],
+    found: &[Screened],
+    budget: usize,
+) -> Result<Vec<usize>> {
+    let ids: Vec<usize> = found.iter().map(|f| f.0).collect();
+    if neighbours.is_empty() {
+        return Ok(ids);
+    }
+    let cands = fetch_rows(exec, lens, &ids)?;
+    let all: Vec<usize> = (0..lens.len()).filter(|&c| lens[c] > 0).collect();
+    let task = Task::Refine { cands, clusters: neighbours.to_vec(), budget };
+    let mut totals: Vec<Deltas> =
+        ids.iter().map(|_| Deltas { shared: ExactSum::new(), own: vec![ExactSum::new(); neighbours.len()] }).collect();
+    for reply in exec.run(&task, &all)? {
+        let Reply::Refine(shares) = reply else { return Err(protocol("a refinement")) };
+        if shares.len() != ids.len() {
+            return Err(protocol("a share of every refined candidate"));
+        }
+        for (total, part) in totals.iter_mut().zip(&shares) {
+            total.shared.merge(&part.shared);
+            for (o, p) in total.own.iter_mut().zip(&part.own) {
+                o.merge(p);
+            }
+        }
+    }
+    let threshold = -TOLERANCE * driver.loss;
+    let margin = driver.refine_margin;
+    Ok(found
+        .iter()
+        .zip(&totals)
+        .filter(|((_, shared_outside, least_outside, error_outside), total)| {
+            let least_inside = total.own.iter().map(ExactSum::value).fold(f64::INFINITY, f64::min);
+            shared_outside + total.shared.value() + least_inside.min(*least_outside) - margin * error_outside
+                < threshold
+        })
+        .map(|(f, _)| f.0)
+        .collect())
 }
 
 /// Read the references' state (best, second, nearest) from the chunks holding them.
@@ -668,18 +949,18 @@ fn refresh_states<E: Executor<Task>>(exec: &mut E, lens: &[usize], refs: &mut Re
 }
 
 /// Verify the window `found` (objects, ascending): each in turn swapped in if its exact change
-/// of loss is negative. Returns the swaps applied.
+/// of loss is negative. Returns the swaps applied and the window index of the last.
 fn verify<E: Executor<Task>>(
     exec: &mut E,
     lens: &[usize],
     driver: &mut Driver,
     found: &[usize],
     budget: usize,
-) -> Result<usize> {
+) -> Result<(usize, Option<usize>)> {
     let cands = fetch_rows(exec, lens, found)?;
     let all: Vec<usize> = (0..lens.len()).filter(|&c| lens[c] > 0).collect();
     let mut replies = exec.run(&Task::Verify { cands, budget }, &all)?;
-    let mut applied = 0;
+    let (mut applied, mut last) = (0, None);
     for t in 0..found.len() {
         let deltas = total_deltas(driver.k, &replies)?;
         let apply = if driver.medoids.contains(&found[t]) {
@@ -695,6 +976,8 @@ fn verify<E: Executor<Task>>(
         replies = exec.run(&Task::Step { apply, next }, &all)?;
         if let Some((_, pos)) = apply {
             driver.medoids[pos] = found[t];
+            driver.clock += 1;
+            driver.swapped_at[pos] = driver.clock;
             let parts: Vec<Sums> = replies
                 .iter()
                 .map(|r| match r {
@@ -704,9 +987,10 @@ fn verify<E: Executor<Task>>(
                 .collect::<Result<_>>()?;
             driver.absorb(parts);
             applied += 1;
+            last = Some(t);
         }
     }
-    Ok(applied)
+    Ok((applied, last))
 }
 
 /// The exact change of loss of a candidate at each position, from the chunks' shares.
