@@ -150,8 +150,9 @@ pub enum Reply {
 pub type RowState = (usize, f64, f64, usize);
 
 /// A candidate the screening found improving: its object, and the part of its estimate that
-/// comes from outside the neighbours' clusters: the shared part over those references, and
-/// the least over the other positions of their own part (`f64::INFINITY` if none).
+/// comes from outside the neighbours' clusters: the shared part over those references, the
+/// least over the other positions of their own part (`f64::INFINITY` if none), and the
+/// standard error of that shared part.
 pub type Screened = (usize, f64, f64, f64);
 
 /// Sums over a chunk's rows.
