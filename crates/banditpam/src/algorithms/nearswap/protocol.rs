@@ -69,6 +69,7 @@ pub enum Task {
         from: usize,
         settled: Vec<usize>,
         limit: usize,
+        budget: usize,
     },
     /// The share of each of `cands`' change of loss over the rows in the clusters of
     /// `clusters` (their distances computed within `budget` bytes).
@@ -80,6 +81,9 @@ pub enum Task {
     /// window candidate `next`'s exact change of loss (if any).
     Step { apply: Option<(usize, usize)>, next: Option<usize> },
 }
+
+/// What the screening's distances are called in a budget error.
+const SCREENING_BLOCK: &str = "nearswap's screening block (candidates x references)";
 
 /// References at least this many are screened in two stages.
 const FIRST_STAGE_MIN: usize = 1000;
@@ -227,9 +231,9 @@ impl ChunkTask for Task {
                 state.block = None;
                 Ok(Reply::Turn(ids))
             }
-            Task::Screen { refs, removal, threshold, block, from, settled, limit } => {
+            Task::Screen { refs, removal, threshold, block, from, settled, limit, budget } => {
                 let window = (block.clone(), *from, settled.as_slice(), *limit);
-                screen(chunk, state, refs, removal, *threshold, window).map(Reply::Screen)
+                screen(chunk, state, refs, removal, *threshold, window, &Budget { bytes: *budget }).map(Reply::Screen)
             }
             Task::Refine { cands, clusters, budget } => refine(chunk, state, cands, clusters, *budget),
             Task::Verify { cands, budget } => {
@@ -384,6 +388,7 @@ fn screen(
     removal: &[f64],
     threshold: f64,
     (block, from, settled, limit): Window<'_>,
+    budget: &Budget,
 ) -> Result<Vec<Screened>> {
     let offset = chunk.offset();
     let (_, cands) = state.turn.as_ref().ok_or_else(|| protocol("a screening before its turn"))?;
@@ -393,8 +398,7 @@ fn screen(
         let mine: Vec<usize> = cands.iter().copied().filter(|&r| block.contains(&(offset + r))).collect();
         let targets = refs.targets.select(&first_ids);
         let width = first_ids.len();
-        let what = "nearswap's screening block (candidates x references)";
-        let mut dists = crate::memory::filled(what, mine.len() * width, 0.0)?;
+        let mut dists = budget.vec(SCREENING_BLOCK, mine.len() * width, 0.0)?;
         chunk.distances_to_targets(&mine, &targets, &mut dists)?;
         let rows = mine
             .into_iter()
@@ -420,8 +424,10 @@ fn screen(
     // Second stage: the distances to the other references, once per candidate and block.
     let missing: Vec<usize> = (0..rows.len()).filter(|&i| passed[i] && rows[i].all.is_none()).collect();
     let rest: Vec<usize> = (0..refs.targets.len()).filter(|&t| !refs.in_first(t)).collect();
-    let what = "nearswap's screening block (candidates x references)";
-    let mut dists = crate::memory::filled(what, missing.len() * rest.len(), 0.0)?;
+    // The block's rows on all references (kept) and the new distances, within the budget.
+    let kept = rows.iter().filter(|r| r.all.is_some()).count() + missing.len();
+    budget.check::<f64>(SCREENING_BLOCK, (kept * refs.targets.len()).saturating_add(missing.len() * rest.len()))?;
+    let mut dists = crate::memory::filled(SCREENING_BLOCK, missing.len() * rest.len(), 0.0)?;
     if !rest.is_empty() {
         let locals: Vec<usize> = missing.iter().map(|&i| rows[i].local).collect();
         chunk.distances_to_targets(&locals, &refs.targets.select(&rest), &mut dists)?;
@@ -461,17 +467,7 @@ fn first_stage_passes(refs: &References, first_ids: &[usize], removal: &[f64], r
     // The thinning keeps each reference with probability about `keep`; each kept term stands
     // for 1 / keep terms.
     let keep = first_ids.len() as f64 / refs.targets.len() as f64;
-    let mut shared = 0.0;
-    let mut saved = vec![0.0; k];
-    for (&t, &d) in first_ids.iter().zip(row) {
-        let (best, second, w) = (refs.best[t], refs.second[t], refs.weight[t] / keep);
-        shared += w * (d - best).min(0.0);
-        if k == 1 {
-            saved[0] += w * (d - best).max(0.0);
-        } else if refs.near[t] {
-            saved[refs.nearest[t]] += w * (second - d.max(best).min(second));
-        }
-    }
+    let (shared, saved) = estimated_parts(refs, first_ids.iter().copied().zip(row.iter().copied()), 1.0 / keep, k);
     let (pos, estimate) = if k == 1 {
         (0, shared + saved[0])
     } else {
@@ -495,6 +491,29 @@ fn first_stage_passes(refs: &References, first_ids: &[usize], removal: &[f64], r
     estimate - refs.margin * variance.sqrt() < threshold
 }
 
+/// The shared part of a candidate's estimated change of loss and each position's saving, from
+/// its distances `d` to references `t` (`(t, d)` pairs), each reference's weight times `factor`.
+fn estimated_parts(
+    refs: &References,
+    pairs: impl Iterator<Item = (usize, f64)>,
+    factor: f64,
+    k: usize,
+) -> (f64, Vec<f64>) {
+    let mut shared = 0.0;
+    let mut saved = vec![0.0; k];
+    for (t, d) in pairs {
+        let (best, second, w) = (refs.best[t], refs.second[t], refs.weight[t] * factor);
+        shared += w * (d - best).min(0.0);
+        if k == 1 {
+            // No second medoid: the one medoid's own part is the whole change.
+            saved[0] += w * (d - best).max(0.0);
+        } else if refs.near[t] {
+            saved[refs.nearest[t]] += w * (second - d.max(best).min(second));
+        }
+    }
+    (shared, saved)
+}
+
 /// A candidate's estimated change of loss.
 struct Estimate {
     /// The least over the positions.
@@ -512,24 +531,14 @@ struct Estimate {
 /// (`inside[t]`: reference t is in a neighbour's cluster).
 fn estimate(refs: &References, inside: &[bool], removal: &[f64], row: &[f64]) -> Estimate {
     let k = removal.len();
-    let (mut shared, mut shared_outside, mut variance) = (0.0, 0.0, 0.0);
-    let mut saved = vec![0.0; k];
-    for (t, &d) in row.iter().enumerate() {
-        let (best, second, w) = (refs.best[t], refs.second[t], refs.weight[t]);
-        let term = w * (d - best).min(0.0);
-        shared += term;
-        if !inside[t] {
-            shared_outside += term;
-            // A sampled object standing for w objects (Horvitz-Thompson, drawn without
-            // replacement): its term's share of the variance.
-            variance += (w - 1.0).max(0.0) * w * (d - best).min(0.0).powi(2);
-        }
-        if k == 1 {
-            // No second medoid: the one medoid's own part is the whole change.
-            saved[0] += w * (d - best).max(0.0);
-        } else if refs.near[t] {
-            saved[refs.nearest[t]] += w * (second - d.max(best).min(second));
-        }
+    let (shared, saved) = estimated_parts(refs, row.iter().copied().enumerate(), 1.0, k);
+    let (mut shared_outside, mut variance) = (0.0, 0.0);
+    for (t, &d) in row.iter().enumerate().filter(|&(t, _)| !inside[t]) {
+        let (best, w) = (refs.best[t], refs.weight[t]);
+        shared_outside += w * (d - best).min(0.0);
+        // A sampled object standing for w objects (Horvitz-Thompson, drawn without
+        // replacement): its term's share of the variance.
+        variance += (w - 1.0).max(0.0) * w * (d - best).min(0.0).powi(2);
     }
     if k == 1 {
         let error_outside = variance.sqrt();
@@ -853,6 +862,7 @@ fn turn<E: Executor<Task>>(
                 from,
                 settled: settled.clone(),
                 limit: screening.window.max(1),
+                budget: settings.budget_bytes,
             };
             let mut found: Vec<Screened> = Vec::new();
             for reply in exec.run(&task, &which)? {
