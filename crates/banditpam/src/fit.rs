@@ -163,6 +163,7 @@ impl CheckedKMedoids {
             0
         };
         let onebatch_size = self.onebatch_size.unwrap_or_else(|| onebatch::default_batch_size(n, self.k)).clamp(1, n);
+        let start_batch_size = self.onebatch_size.unwrap_or_else(|| onebatch::start_batch_size(n, self.k)).clamp(1, n);
         Ok(Plan {
             params: Cow::Borrowed(self),
             matrix,
@@ -172,6 +173,7 @@ impl CheckedKMedoids {
                 swap: settings(bandit.swap_confidence, SWAP_SIGMA_FLOOR),
                 cache_width,
                 onebatch_size,
+                start_batch_size,
                 screening: nearswap::Screening::default(),
             },
         })

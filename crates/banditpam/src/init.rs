@@ -94,7 +94,7 @@ pub(crate) fn start(search: &mut Search<'_, '_>, init: &Init, k: usize, bandit_b
             onebatch::swap(
                 ctx,
                 &mut state,
-                tuning.onebatch_size,
+                tuning.start_batch_size,
                 seed,
                 ONEBATCH_START_PASSES,
                 &tuning.budget,

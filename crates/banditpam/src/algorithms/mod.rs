@@ -138,6 +138,8 @@ pub(crate) struct Tuning {
     pub cache_width: usize,
     /// OneBatchPAM's batch.
     pub onebatch_size: usize,
+    /// OneBatchPAM's batch size as a start.
+    pub start_batch_size: usize,
     /// nearswap's screening.
     pub screening: nearswap::Screening,
 }

@@ -447,7 +447,12 @@ pub fn kept_block_bytes(params: &CheckedKMedoids, n: usize) -> usize {
     if !draws_batch || n == 0 {
         return 0;
     }
-    let batch = params.onebatch_size.unwrap_or_else(|| onebatch::default_batch_size(n, params.k)).clamp(1, n);
+    let size = if params.algorithm == Algorithm::OneBatchPam {
+        onebatch::default_batch_size
+    } else {
+        onebatch::start_batch_size
+    };
+    let batch = params.onebatch_size.unwrap_or_else(|| size(n, params.k)).clamp(1, n);
     n.saturating_mul(batch).saturating_mul(std::mem::size_of::<f32>())
 }
 
@@ -491,7 +496,8 @@ pub fn fit(params: &CheckedKMedoids, exec: &mut dyn ChunkExecutor, options: Opti
             (Init::Random, _) | (_, Algorithm::OneBatchPam) => random.clone(),
             (Init::OneBatch, _) => {
                 let passes = batch::Settings { max_passes: ONEBATCH_START_PASSES, ..settings };
-                batch::search(&mut remote, &draw_batch(n, batch_size(k), seed), &random, passes)?.0
+                let size = params.onebatch_size.unwrap_or_else(|| onebatch::start_batch_size(n, k)).clamp(1, n);
+                batch::search(&mut remote, &draw_batch(n, size, seed), &random, passes)?.0
             }
             (other, _) => return Err(Error::NotSharded(init_name(other))),
         };

@@ -20,11 +20,16 @@
 //! thinning of the references (one in `thinning`, by priority), and only a candidate whose
 //! estimate is improving or within `margin` standard errors of it is estimated on all of them
 //! (at a local optimum most candidates are far from improving, and the first stage costs an
-//! eighth). Candidates whose estimate is improving are verified in windows: their exact rows
-//! are computed together, and each in turn is swapped in if its exact change of loss is
-//! negative. The loss falls at every swap. After the first pass, a cluster's turn is skipped
-//! when none of the medoids nearest to it has changed since its last turn; the search ends
-//! after a pass without a swap.
+//! eighth). A candidate whose estimate is improving is refined: its change of loss is summed
+//! exactly over the clusters of the nearest medoids and estimated on a fresh sample of a few
+//! thousand rows elsewhere, and only a candidate still improving within `refine_margin`
+//! standard errors is verified. Those are verified in windows: their exact rows are computed
+//! together, and each in turn is swapped in if its exact change of loss is negative. The loss
+//! falls at every swap. After the first pass, a cluster's turn is skipped when none of the
+//! medoids nearest to it has changed since its last turn, until such a pass applies no swap;
+//! then a pass visits every cluster. The search ends after a pass over every cluster whose
+//! swaps are all negligible (each lowers the loss by at most `negligible` of it). Passes first
+//! screen a sample of the members of each large cluster (`candidates` of them), then all.
 //!
 //! The search runs as a driver that sends tasks to chunks of rows (`protocol`): the in-memory
 //! fit uses one chunk in this process, the Dask estimator the chunks on its workers, and both
@@ -70,9 +75,24 @@ pub struct Screening {
     pub thinning: u64,
     /// Standard errors by which a first-stage estimate may miss and the candidate still go on.
     pub margin: f64,
-    /// Standard errors (of the part estimated outside the neighbours' clusters) by which a
-    /// refined estimate may miss and the candidate still be verified.
+    /// Standard errors (of the part estimated on the refinement's sample, outside the
+    /// neighbours' clusters) by which a refined estimate may miss and the candidate still be
+    /// verified.
     pub refine_margin: f64,
+    /// Candidates of a cluster screened in a turn until a pass over every cluster finds no
+    /// swap that is not negligible: a larger cluster offers one member in `weight / candidates`
+    /// (rounded down), by priority. After that, every member is a candidate.
+    pub candidates: usize,
+    /// Rows a refinement samples from each of its two strata (the ring's clusters, the rest),
+    /// about, at least.
+    pub refine_sample: usize,
+    /// Each stratum of a refinement samples one object in this many of all, when that is more
+    /// than `refine_sample` (a refinement then costs about a sixteenth of a verification).
+    pub refine_thinning: f64,
+    /// A swap that lowers the loss by at most this share of it is negligible: a pass over
+    /// every cluster whose swaps are all negligible ends the search (the swaps it found are
+    /// kept).
+    pub negligible: f64,
     /// Candidates verified together (their exact rows computed in one pass).
     pub window: usize,
     /// Candidates whose screening distances are computed together.
@@ -91,6 +111,10 @@ impl Default for Screening {
             thinning: 4,
             margin: 4.0,
             refine_margin: 2.0,
+            candidates: 2500,
+            refine_sample: 4096,
+            refine_thinning: 32.0,
+            negligible: 1e-4,
             window: 64,
             block: 4096,
         }

@@ -5,12 +5,15 @@
 //! 1. [`Task::Sample`]: each chunk offers its lowest-priority members of the clusters to be
 //!    sampled; the driver keeps the lowest over all chunks, plus the far batch's objects
 //!    outside those clusters, and fetches the references' rows ([`Task::Rows`]);
-//! 2. [`Task::Turn`]: the chunks list the cluster's candidates, which the driver cuts into
-//!    blocks in object order;
+//! 2. [`Task::Turn`]: the chunks list the cluster's candidates (all its members, or a sample
+//!    by priority in the first passes), which the driver cuts into blocks in object order;
 //! 3. [`Task::Screen`]: each chunk estimates the change of loss of its candidates of a block
 //!    (from the last one verified on) and offers the first improving ones; the driver keeps
 //!    the first `window` of them;
-//! 4. [`Task::Verify`] and [`Task::Step`]: each chunk computes its rows' distances to the
+//! 4. [`Task::Refine`]: each chunk sums its share of those candidates' change of loss over the
+//!    rows of the nearest clusters, and estimates it on a sample of its other rows; the driver
+//!    keeps those still improving within the sample's error;
+//! 5. [`Task::Verify`] and [`Task::Step`]: each chunk computes its rows' distances to the
 //!    window's candidates (kept) and its share of a candidate's exact change of loss; the
 //!    driver adds the shares and tells the chunks to apply the swap or not, then asks for the
 //!    next candidate's shares; after swaps, the references' state is read again
@@ -56,8 +59,9 @@ pub enum Task {
     Rows { ids: Vec<usize> },
     /// The state (best, second, nearest) of the rows `ids` held here.
     States { ids: Vec<usize> },
-    /// Start the turn of `cluster`: list its candidates (its members that are not medoids).
-    Turn { cluster: usize },
+    /// Start the turn of `cluster`: list its candidates (its members that are not medoids,
+    /// one in `rate` by priority for `seed`).
+    Turn { cluster: usize, rate: u64, seed: u64 },
     /// Estimate the change of loss of the turn's candidates with numbers in `block` and from
     /// `from` on, against `refs`; offer the first `limit` whose estimate is below `threshold`.
     /// Objects in `settled` (ascending) were verified since the last swap and are passed over.
@@ -71,9 +75,9 @@ pub enum Task {
         limit: usize,
         budget: usize,
     },
-    /// The share of each of `cands`' change of loss over the rows in the clusters of
-    /// `clusters` (their distances computed within `budget` bytes).
-    Refine { cands: Targets, clusters: Vec<usize>, budget: usize },
+    /// The share of each of `cands`' change of loss over the rows `plan` takes (their
+    /// distances computed within `budget` bytes).
+    Refine { cands: Targets, plan: Refinement, budget: usize },
     /// Compute (and keep, within `budget` bytes) the rows' distances to `cands`, and the
     /// share of the first one's exact change of loss.
     Verify { cands: Targets, budget: usize },
@@ -89,6 +93,10 @@ const SCREENING_BLOCK: &str = "nearswap's screening block (candidates x referenc
 const FIRST_STAGE_MIN: usize = 1000;
 /// Makes the first stage's priorities independent of the samples'.
 const FIRST_STAGE_SALT: u64 = 0x5EED_F157;
+/// Makes the candidates' sample independent of the others.
+const CANDIDATE_SALT: u64 = 0xCA4D_1DA7;
+/// Makes the refinement's sample independent of the others.
+const REFINE_SALT: u64 = 0x2EF1_7E5A;
 
 impl References {
     fn in_first(&self, t: usize) -> bool {
@@ -109,9 +117,6 @@ pub struct References {
     /// Standard errors of margin by which a candidate's first-stage estimate may miss the
     /// threshold and still go on to all references.
     pub margin: f64,
-    /// The positions whose clusters a refinement sums exactly (the turn's nearest medoids);
-    /// empty: no refinement.
-    pub neighbours: Vec<usize>,
     pub best: Vec<f64>,
     pub second: Vec<f64>,
     pub nearest: Vec<usize>,
@@ -139,10 +144,9 @@ pub enum Reply {
     /// The candidates of the turn held here.
     Turn(Vec<usize>),
     /// The first improving candidates held here.
-    Screen(Vec<Screened>),
-    /// Per candidate of a refinement, its share over the rows of the clusters asked for
-    /// (`own` in the order of those clusters).
-    Refine(Vec<Deltas>),
+    Screen(Vec<usize>),
+    /// Per candidate of a refinement, its share over the rows taken.
+    Refine(Vec<Refined>),
     /// A share of a candidate's change of loss, and, after a swap, the sums.
     Step {
         sums: Option<Sums>,
@@ -152,12 +156,6 @@ pub enum Reply {
 
 /// `(object, best, second, nearest)`.
 pub type RowState = (usize, f64, f64, usize);
-
-/// A candidate the screening found improving: its object, and the part of its estimate that
-/// comes from outside the neighbours' clusters: the shared part over those references, the
-/// least over the other positions of their own part (`f64::INFINITY` if none), and the
-/// standard error of that shared part.
-pub type Screened = (usize, f64, f64, f64);
 
 /// Sums over a chunk's rows.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -188,6 +186,42 @@ struct ScreenRow {
     local: usize,
     first: Vec<f64>,
     all: Option<Vec<f64>>,
+}
+
+/// The rows a refinement sums: every row of the clusters of `neighbours`, and elsewhere a
+/// sample by priority, one row in `ring_rate` of the ring's clusters and one in `far_rate` of
+/// the rest, each sampled row standing for as many.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Refinement {
+    pub neighbours: Vec<usize>,
+    pub ring: Vec<usize>,
+    pub ring_rate: u64,
+    pub far_rate: u64,
+    pub seed: u64,
+}
+
+impl Refinement {
+    /// The rows of the cluster at position `i` stand for this many each (1: all are taken).
+    fn rate(&self, i: usize) -> u64 {
+        if self.neighbours.contains(&i) {
+            1
+        } else if self.ring.contains(&i) {
+            self.ring_rate
+        } else {
+            self.far_rate
+        }
+    }
+}
+
+/// A candidate's share of a refinement: exact over the neighbours' clusters (`own` in their
+/// order), and elsewhere the sample's estimate of the shared part, of what the candidate saves
+/// each other position (sparse: positions with a term), and of the variance of both.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Refined {
+    pub inside: Deltas,
+    pub shared_outside: ExactSum,
+    pub saved_outside: Vec<(usize, ExactSum)>,
+    pub variance: ExactSum,
 }
 
 /// What a chunk keeps.
@@ -221,11 +255,14 @@ impl ChunkTask for Task {
             Task::Sample { clusters, far, seed, ids } => sample(chunk, state, clusters, *far, *seed, ids),
             Task::Rows { ids } => Ok(Reply::Rows(chunk.targets(&local_rows(chunk, ids))?)),
             Task::States { ids } => Ok(Reply::States(states(chunk, assignment(state)?, ids))),
-            Task::Turn { cluster } => {
+            Task::Turn { cluster, rate, seed } => {
                 let a = assignment(state)?;
                 let offset = chunk.offset();
-                let cands: Vec<usize> =
-                    (0..chunk.len()).filter(|&r| a.nearest[r] == *cluster && !a.is_medoid(offset + r)).collect();
+                let rate = (*rate).max(1);
+                let cands: Vec<usize> = (0..chunk.len())
+                    .filter(|&r| a.nearest[r] == *cluster && !a.is_medoid(offset + r))
+                    .filter(|&r| rate == 1 || priority(seed ^ CANDIDATE_SALT, offset + r) % rate == 0)
+                    .collect();
                 let ids = cands.iter().map(|&r| offset + r).collect();
                 state.turn = Some((*cluster, cands));
                 state.block = None;
@@ -235,7 +272,7 @@ impl ChunkTask for Task {
                 let window = (block.clone(), *from, settled.as_slice(), *limit);
                 screen(chunk, state, refs, removal, *threshold, window, &Budget { bytes: *budget }).map(Reply::Screen)
             }
-            Task::Refine { cands, clusters, budget } => refine(chunk, state, cands, clusters, *budget),
+            Task::Refine { cands, plan, budget } => refine(chunk, state, cands, plan, *budget),
             Task::Verify { cands, budget } => {
                 let all: Vec<usize> = (0..chunk.len()).collect();
                 let what = "nearswap's verified rows (window x rows)";
@@ -389,7 +426,7 @@ fn screen(
     threshold: f64,
     (block, from, settled, limit): Window<'_>,
     budget: &Budget,
-) -> Result<Vec<Screened>> {
+) -> Result<Vec<usize>> {
     let offset = chunk.offset();
     let (_, cands) = state.turn.as_ref().ok_or_else(|| protocol("a screening before its turn"))?;
     let fresh = !matches!(&state.block, Some((range, count, _)) if *range == block && *count == refs.targets.len());
@@ -443,14 +480,12 @@ fn screen(
         }
         rows[i].all = Some(all);
     }
-    let inside: Vec<bool> = refs.nearest.iter().map(|i| refs.neighbours.contains(i)).collect();
-    let improving: Vec<Option<Screened>> = rows
+    let improving: Vec<Option<usize>> = rows
         .par_iter()
         .zip(&passed)
         .map(|(row, &passed)| {
             let all = row.all.as_deref().filter(|_| passed)?;
-            let e = estimate(refs, &inside, removal, all);
-            (e.least < threshold).then_some((offset + row.local, e.shared_outside, e.least_outside, e.error_outside))
+            (estimate(refs, removal, all) < threshold).then_some(offset + row.local)
         })
         .collect();
     Ok(improving.into_iter().flatten().take(limit).collect())
@@ -514,65 +549,66 @@ fn estimated_parts(
     (shared, saved)
 }
 
-/// A candidate's estimated change of loss.
-struct Estimate {
-    /// The least over the positions.
-    least: f64,
-    /// The shared part over the references outside the neighbours' clusters.
-    shared_outside: f64,
-    /// The least own part (removal loss less what the references save) over the positions
-    /// outside the neighbours.
-    least_outside: f64,
-    /// The standard error of `shared_outside` as an estimate of its sum over all objects.
-    error_outside: f64,
-}
-
-/// The estimated change of loss of a candidate whose distances to the references are `row`
-/// (`inside[t]`: reference t is in a neighbour's cluster).
-fn estimate(refs: &References, inside: &[bool], removal: &[f64], row: &[f64]) -> Estimate {
+/// The estimated change of loss of a candidate whose distances to the references are `row`:
+/// the least over the positions.
+fn estimate(refs: &References, removal: &[f64], row: &[f64]) -> f64 {
     let k = removal.len();
     let (shared, saved) = estimated_parts(refs, row.iter().copied().enumerate(), 1.0, k);
-    let (mut shared_outside, mut variance) = (0.0, 0.0);
-    for (t, &d) in row.iter().enumerate().filter(|&(t, _)| !inside[t]) {
-        let (best, w) = (refs.best[t], refs.weight[t]);
-        shared_outside += w * (d - best).min(0.0);
-        // A sampled object standing for w objects (Horvitz-Thompson, drawn without
-        // replacement): its term's share of the variance.
-        variance += (w - 1.0).max(0.0) * w * (d - best).min(0.0).powi(2);
-    }
     if k == 1 {
-        let error_outside = variance.sqrt();
-        return Estimate { least: shared + saved[0], shared_outside, least_outside: f64::INFINITY, error_outside };
+        return shared + saved[0];
     }
-    let own = |i: usize| removal[i] - saved[i];
-    let least = (0..k).map(|i| shared + own(i)).fold(f64::INFINITY, f64::min);
-    let least_outside = (0..k).filter(|i| !refs.neighbours.contains(i)).map(own).fold(f64::INFINITY, f64::min);
-    Estimate { least, shared_outside, least_outside, error_outside: variance.sqrt() }
+    (0..k).map(|i| shared + removal[i] - saved[i]).fold(f64::INFINITY, f64::min)
 }
 
-/// The chunk's share of each candidate's change of loss over its rows in the clusters of
-/// `clusters`: exact where a candidate's gains and losses concentrate.
-fn refine(chunk: &dyn ChunkRows, state: &State, cands: &Targets, clusters: &[usize], budget: usize) -> Result<Reply> {
+/// The chunk's share of each candidate's change of loss over the rows `plan` takes: exact
+/// where a candidate's gains and losses concentrate, sampled elsewhere.
+fn refine(chunk: &dyn ChunkRows, state: &State, cands: &Targets, plan: &Refinement, budget: usize) -> Result<Reply> {
     let a = assignment(state)?;
-    let slot = |i: usize| clusters.iter().position(|&c| c == i);
-    let rows: Vec<usize> = (0..chunk.len()).filter(|&r| slot(a.nearest[r]).is_some()).collect();
+    let k = a.medoids.len();
+    let offset = chunk.offset();
+    let slot = |i: usize| plan.neighbours.iter().position(|&c| c == i);
+    // The rows taken, and how many rows each stands for.
+    let rates: Vec<u64> = (0..k).map(|i| plan.rate(i).max(1)).collect();
+    let (rows, factor): (Vec<usize>, Vec<f64>) = (0..chunk.len())
+        .filter_map(|r| {
+            let q = rates[a.nearest[r]];
+            (q == 1 || priority(plan.seed ^ REFINE_SALT, offset + r) % q == 0).then_some((r, q as f64))
+        })
+        .unzip();
     let what = "nearswap's refined rows (candidates x rows of the neighbours)";
     let mut dists = Budget { bytes: budget }.vec(what, cands.len() * rows.len(), 0.0)?;
     chunk.distances_from_targets(cands, &rows, &mut dists)?;
     let width = rows.len();
     let shares = (0..cands.len())
+        .into_par_iter()
         .map(|t| {
             let row = &dists[t * width..(t + 1) * width];
-            let (mut shared, mut own) = (ExactSum::new(), vec![ExactSum::new(); clusters.len()]);
-            for (&r, &d) in rows.iter().zip(row) {
+            let (mut shared, mut own) = (ExactSum::new(), vec![ExactSum::new(); plan.neighbours.len()]);
+            let (mut shared_outside, mut variance) = (ExactSum::new(), ExactSum::new());
+            let mut saved: Vec<Option<ExactSum>> = vec![None; k];
+            for ((&r, &d), &q) in rows.iter().zip(row).zip(&factor) {
                 let w = a.weights.as_deref().map_or(1.0, |w| w[r]);
-                let best = a.best[r];
-                shared.add(w * (d - best).min(0.0));
-                if let Some(s) = slot(a.nearest[r]) {
-                    own[s].add(w * (d.min(a.second[r]) - best).max(0.0));
+                let (best, second, i) = (a.best[r], a.second[r], a.nearest[r]);
+                if let Some(s) = slot(i) {
+                    shared.add(w * (d - best).min(0.0));
+                    own[s].add(w * (d.min(second) - best).max(0.0));
+                    continue;
+                }
+                // A sampled row standing for q rows (drawn with probability 1 / q): its
+                // terms times q, and their Horvitz-Thompson share of the variance.
+                let gain = q * w * (d - best).min(0.0);
+                let save = q * w * (second - d.max(best).min(second));
+                if gain != 0.0 {
+                    shared_outside.add(gain);
+                    variance.add((1.0 - 1.0 / q) * gain * gain);
+                }
+                if save != 0.0 && k > 1 {
+                    saved[i].get_or_insert_with(ExactSum::new).add(save);
+                    variance.add((1.0 - 1.0 / q) * save * save);
                 }
             }
-            Deltas { shared, own }
+            let saved_outside = saved.into_iter().enumerate().filter_map(|(i, s)| s.map(|s| (i, s))).collect();
+            Refined { inside: Deltas { shared, own }, shared_outside, saved_outside, variance }
         })
         .collect();
     Ok(Reply::Refine(shares))
@@ -610,6 +646,12 @@ struct Driver {
     /// Swaps applied so far, and per position the count at its last swap.
     clock: usize,
     swapped_at: Vec<usize>,
+    /// The largest fall of the loss at one swap in this pass.
+    largest_gain: f64,
+    /// Whether turns screen a sample of a large cluster's members (the first passes).
+    coarse: bool,
+    /// Whether a turn of this pass screened a sample of its cluster's members.
+    sampled: bool,
 }
 
 impl Driver {
@@ -676,6 +718,9 @@ pub(crate) fn search<E: Executor<Task>>(
         refine_margin: settings.screening.refine_margin,
         clock: 0,
         swapped_at: vec![0; k],
+        largest_gain: 0.0,
+        coarse: true,
+        sampled: false,
     };
     driver.absorb(parts);
     if k == n {
@@ -701,6 +746,8 @@ pub(crate) fn search<E: Executor<Task>>(
     let mut every_cluster = true;
     for pass in 0..settings.max_passes {
         let mut applied = 0;
+        driver.largest_gain = 0.0;
+        driver.sampled = false;
         for (cluster, screened) in screened_at.iter_mut().enumerate() {
             let near = driver.nearest_medoids(cluster, screening.neighbours);
             if let (false, Some(at)) = (every_cluster, *screened) {
@@ -713,8 +760,16 @@ pub(crate) fn search<E: Executor<Task>>(
         }
         swaps += applied;
         report(pass + 1, swaps, driver.loss)?;
-        if applied == 0 && every_cluster {
-            return Ok((Swaps { applied: swaps, converged: true }, driver.medoids));
+        // The first pass's swaps start from a rough start: the search goes on after them
+        // unless it found none.
+        let negligible = applied == 0 || (pass > 0 && driver.largest_gain <= screening.negligible * driver.loss);
+        if every_cluster && negligible {
+            if !driver.coarse || !driver.sampled {
+                return Ok((Swaps { applied: swaps, converged: true }, driver.medoids));
+            }
+            // Passes first screen a sample of each large cluster's members; now all of them.
+            driver.coarse = false;
+            continue;
         }
         every_cluster = applied == 0;
     }
@@ -825,15 +880,10 @@ fn turn<E: Executor<Task>>(
     } else {
         Vec::new()
     };
-    // The neighbours' clusters are summed exactly before a full verification when they hold
-    // at most half the data (otherwise the verification itself costs about as much).
-    let neighbours = &near[..screening.neighbours.min(near.len())];
-    let neighbour_weight: f64 = neighbours.iter().map(|&i| driver.weight[i]).sum();
-    let refine = neighbours.len() < driver.k && neighbour_weight <= 0.5 * driver.total_weight;
+    let plan = refinement(driver, &near, &screening, settings.seed);
     let mut refs = References {
         first,
         margin: screening.margin,
-        neighbours: if refine { neighbours.to_vec() } else { Vec::new() },
         targets: fetch_rows(exec, lens, &ids)?,
         weight: chosen.iter().map(|c| c.1).collect(),
         near: chosen.iter().map(|c| c.2).collect(),
@@ -842,7 +892,10 @@ fn turn<E: Executor<Task>>(
     refresh_states(exec, lens, &mut refs)?;
 
     let mut cands: Vec<usize> = Vec::new();
-    for reply in exec.run_all(&Task::Turn { cluster })? {
+    let rate =
+        if driver.coarse { ((driver.weight[cluster] / screening.candidates as f64).floor() as u64).max(1) } else { 1 };
+    driver.sampled |= rate > 1;
+    for reply in exec.run_all(&Task::Turn { cluster, rate, seed: settings.seed })? {
         let Reply::Turn(list) = reply else { return Err(protocol("a turn")) };
         cands.extend(list);
     }
@@ -864,15 +917,15 @@ fn turn<E: Executor<Task>>(
                 limit: screening.window.max(1),
                 budget: settings.budget_bytes,
             };
-            let mut found: Vec<Screened> = Vec::new();
+            let mut found: Vec<usize> = Vec::new();
             for reply in exec.run(&task, &which)? {
                 let Reply::Screen(list) = reply else { return Err(protocol("a screening")) };
                 found.extend(list);
             }
-            found.sort_unstable_by_key(|f| f.0);
+            found.sort_unstable();
             found.truncate(screening.window.max(1));
-            let Some(&(last, ..)) = found.last() else { break };
-            let kept = refined(exec, lens, driver, &refs.neighbours, &found, settings.budget_bytes)?;
+            let Some(&last) = found.last() else { break };
+            let kept = refined(exec, lens, driver, plan.as_ref(), &found, settings.budget_bytes)?;
             let (swapped, last_swap) =
                 if kept.is_empty() { (0, None) } else { verify(exec, lens, driver, &kept, settings.budget_bytes)? };
             applied += swapped;
@@ -895,36 +948,44 @@ fn turn<E: Executor<Task>>(
     Ok(applied)
 }
 
-/// The candidates of `found` whose change of loss, summed exactly over the rows of the
-/// clusters of `neighbours` and estimated from the screening elsewhere, is still improving (all
-/// of them when there are no neighbours to refine on).
+/// The candidates of `found` whose change of loss, summed exactly over the clusters of the
+/// plan's neighbours and estimated from its sample elsewhere, less `driver.refine_margin`
+/// standard errors, is still improving (all of them without a plan).
 fn refined<E: Executor<Task>>(
     exec: &mut E,
     lens: &[usize],
     driver: &Driver,
-    neighbours: &[usize],
-    found: &[Screened],
+    plan: Option<&Refinement>,
+    found: &[usize],
     budget: usize,
 ) -> Result<Vec<usize>> {
-    let ids: Vec<usize> = found.iter().map(|f| f.0).collect();
-    if neighbours.is_empty() {
-        return Ok(ids);
-    }
-    let cands = fetch_rows(exec, lens, &ids)?;
+    let Some(plan) = plan else { return Ok(found.to_vec()) };
+    let k = driver.k;
+    let cands = fetch_rows(exec, lens, found)?;
     let all: Vec<usize> = (0..lens.len()).filter(|&c| lens[c] > 0).collect();
-    let task = Task::Refine { cands, clusters: neighbours.to_vec(), budget };
-    let mut totals: Vec<Deltas> =
-        ids.iter().map(|_| Deltas { shared: ExactSum::new(), own: vec![ExactSum::new(); neighbours.len()] }).collect();
+    let task = Task::Refine { cands, plan: plan.clone(), budget };
+    let empty = || Refined {
+        inside: Deltas { shared: ExactSum::new(), own: vec![ExactSum::new(); plan.neighbours.len()] },
+        shared_outside: ExactSum::new(),
+        saved_outside: Vec::new(),
+        variance: ExactSum::new(),
+    };
+    let mut totals: Vec<(Refined, Vec<ExactSum>)> = found.iter().map(|_| (empty(), vec![ExactSum::new(); k])).collect();
     for reply in exec.run(&task, &all)? {
         let Reply::Refine(shares) = reply else { return Err(protocol("a refinement")) };
-        if shares.len() != ids.len() {
+        if shares.len() != found.len() {
             return Err(protocol("a share of every refined candidate"));
         }
-        for (total, part) in totals.iter_mut().zip(&shares) {
-            total.shared.merge(&part.shared);
-            for (o, p) in total.own.iter_mut().zip(&part.own) {
+        for ((total, saved), part) in totals.iter_mut().zip(&shares) {
+            total.inside.shared.merge(&part.inside.shared);
+            for (o, p) in total.inside.own.iter_mut().zip(&part.inside.own) {
                 o.merge(p);
             }
+            total.shared_outside.merge(&part.shared_outside);
+            for (i, s) in &part.saved_outside {
+                saved.get_mut(*i).ok_or_else(|| protocol("a medoid position out of range"))?.merge(s);
+            }
+            total.variance.merge(&part.variance);
         }
     }
     let threshold = -TOLERANCE * driver.loss;
@@ -932,13 +993,41 @@ fn refined<E: Executor<Task>>(
     Ok(found
         .iter()
         .zip(&totals)
-        .filter(|((_, shared_outside, least_outside, error_outside), total)| {
-            let least_inside = total.own.iter().map(ExactSum::value).fold(f64::INFINITY, f64::min);
-            shared_outside + total.shared.value() + least_inside.min(*least_outside) - margin * error_outside
-                < threshold
+        .filter(|(_, (total, saved))| {
+            let least_inside = total.inside.own.iter().map(ExactSum::value).fold(f64::INFINITY, f64::min);
+            let least_outside = (0..k)
+                .filter(|i| !plan.neighbours.contains(i))
+                .map(|i| driver.removal[i] - saved[i].value())
+                .fold(f64::INFINITY, f64::min);
+            let estimate = total.inside.shared.value() + total.shared_outside.value() + least_inside.min(least_outside);
+            estimate - margin * total.variance.value().max(0.0).sqrt() < threshold
         })
-        .map(|(f, _)| f.0)
+        .map(|(&j, _)| j)
         .collect())
+}
+
+/// The refinement of a turn whose nearest medoids are `near`: exact on the clusters of the
+/// first `neighbours` of them when those hold at most half the weight (otherwise the
+/// verification itself costs about as much), and on a sample of the rows of the other
+/// clusters of `near` (the ring) and of the rest.
+fn refinement(driver: &Driver, near: &[usize], screening: &Screening, seed: u64) -> Option<Refinement> {
+    let neighbours = screening.neighbours;
+    let (inside, ring) = near.split_at(neighbours.min(near.len()));
+    let weight = |ids: &[usize]| ids.iter().map(|&i| driver.weight[i]).sum::<f64>();
+    let (inside_weight, ring_weight) = (weight(inside), weight(ring));
+    if inside.len() >= driver.k || inside_weight > 0.5 * driver.total_weight {
+        return None;
+    }
+    let far_weight = (driver.total_weight - inside_weight - ring_weight).max(0.0);
+    let sample = (screening.refine_sample.max(1) as f64).max(driver.total_weight / screening.refine_thinning.max(1.0));
+    let rate = |w: f64| ((w / sample).floor() as u64).max(1);
+    Some(Refinement {
+        neighbours: inside.to_vec(),
+        ring: ring.to_vec(),
+        ring_rate: rate(ring_weight),
+        far_rate: rate(far_weight),
+        seed,
+    })
 }
 
 /// Read the references' state (best, second, nearest) from the chunks holding them.
@@ -996,7 +1085,9 @@ fn verify<E: Executor<Task>>(
                     _ => Err(protocol("sums after a swap")),
                 })
                 .collect::<Result<_>>()?;
+            let before = driver.loss;
             driver.absorb(parts);
+            driver.largest_gain = driver.largest_gain.max(before - driver.loss);
             applied += 1;
             last = Some(t);
         }
@@ -1022,4 +1113,120 @@ fn total_deltas(k: usize, replies: &[Reply]) -> Result<Vec<f64>> {
             total.value()
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chunks::LocalExecutor;
+    use crate::context::Context;
+    use crate::{Algorithm, DenseData, KMedoids, Metric, Silent};
+    use rand::{Rng, SeedableRng};
+
+    /// `n` rows of `d` values in `groups` loose groups.
+    fn grouped(n: usize, d: usize, groups: usize, seed: u64) -> Vec<f64> {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        (0..n * d).map(|i| rng.gen::<f64>() + ((i / d) % groups) as f64 * 0.6).collect()
+    }
+
+    /// Settings small enough that data of a thousand rows screens a sample of each cluster's
+    /// members and refines on a sample of the far rows.
+    fn sampling(seed: u64) -> Settings {
+        let screening = Screening {
+            neighbours: 2,
+            per_cluster: 30,
+            ring: 4,
+            per_ring_cluster: 10,
+            far: 100,
+            candidates: 25,
+            refine_sample: 40,
+            ..Screening::default()
+        };
+        Settings { screening, seed, max_passes: 100, budget_bytes: usize::MAX }
+    }
+
+    #[test]
+    fn sampled_candidates_and_refinements_give_the_same_medoids_for_every_chunking() {
+        let (n, d, k) = (1200, 6, 12);
+        let rows = grouped(n, d, 5, 3);
+        let data = DenseData::new(&rows, n, d, Metric::L2).unwrap();
+        let ctx = Context::new(&data, &Silent);
+        let start = crate::algorithms::onebatch::plan::random_medoids(n, k, 7);
+        let start_loss =
+            crate::state::Assignment::from_medoids(&ctx, crate::context::Phase::Other, &start).unwrap().loss();
+        let mut answers = Vec::new();
+        for lens in [vec![n], vec![300, 0, 517, 383], vec![64; n / 64].into_iter().chain([n % 64]).collect()] {
+            let mut exec = LocalExecutor::<State>::new(&ctx, &lens);
+            let (swaps, medoids) = search(&mut exec, &start, sampling(11), &mut |_, _, _| Ok(())).unwrap();
+            assert!(swaps.converged && swaps.applied > 0, "{swaps:?}");
+            answers.push(medoids);
+        }
+        assert!(answers.iter().all(|m| *m == answers[0]), "{answers:?}");
+        let loss =
+            crate::state::Assignment::from_medoids(&ctx, crate::context::Phase::Other, &answers[0]).unwrap().loss();
+        let faster = KMedoids::new(k).algorithm(Algorithm::FasterPam).seed(1).fit(&data).unwrap();
+        assert!(loss < 0.9 * start_loss);
+        // Samples of a few dozen rows screen less sharply than the defaults' thousands.
+        assert!(loss <= 1.02 * faster.loss, "{loss} vs FasterPAM {}", faster.loss);
+    }
+
+    #[test]
+    fn a_refinement_that_samples_nothing_is_the_exact_change_of_loss() {
+        let (n, d, k) = (600, 4, 8);
+        let rows = grouped(n, d, 4, 5);
+        let data = DenseData::new(&rows, n, d, Metric::L1).unwrap();
+        let ctx = Context::new(&data, &Silent);
+        let lens = [250, 350];
+        let mut exec = LocalExecutor::<State>::new(&ctx, &lens);
+        let medoids: Vec<usize> = (0..k).map(|i| i * 70 + 3).collect();
+        let targets = fetch_rows(&mut exec, &lens, &medoids).unwrap();
+        let parts = expect_sums(exec.run_all(&Task::Assign { medoids: targets, budget: usize::MAX }).unwrap()).unwrap();
+        let mut removal = vec![ExactSum::new(); k];
+        for part in &parts {
+            removal.iter_mut().zip(&part.removal).for_each(|(r, p)| r.merge(p));
+        }
+        let cands = [10, 333, 598];
+        let plan = Refinement { neighbours: vec![2, 5], ring: vec![0, 7], ring_rate: 1, far_rate: 1, seed: 9 };
+        let task = Task::Refine { cands: fetch_rows(&mut exec, &lens, &cands).unwrap(), plan, budget: usize::MAX };
+        let refined: Vec<Vec<Refined>> = exec
+            .run_all(&task)
+            .unwrap()
+            .into_iter()
+            .map(|r| if let Reply::Refine(list) = r { list } else { panic!("{r:?}") })
+            .collect();
+        let verify = Task::Verify { cands: fetch_rows(&mut exec, &lens, &cands).unwrap(), budget: usize::MAX };
+        let mut replies = exec.run_all(&verify).unwrap();
+        for (t, _) in cands.iter().enumerate() {
+            if t > 0 {
+                replies = exec.run_all(&Task::Step { apply: None, next: Some(t) }).unwrap();
+            }
+            let exact = total_deltas(k, &replies).unwrap();
+            let mut shared = ExactSum::new();
+            let mut saved = vec![ExactSum::new(); k];
+            let mut own_inside = vec![ExactSum::new(); 2];
+            for chunk in &refined {
+                let part = &chunk[t];
+                shared.merge(&part.inside.shared);
+                shared.merge(&part.shared_outside);
+                own_inside.iter_mut().zip(&part.inside.own).for_each(|(o, p)| o.merge(p));
+                for (i, s) in &part.saved_outside {
+                    saved[*i].merge(s);
+                }
+                // Nothing sampled: no sampling error.
+                assert_eq!(part.variance.value(), 0.0);
+            }
+            for i in 0..k {
+                let own = match [2, 5].iter().position(|&c| c == i) {
+                    Some(s) => own_inside[s].value(),
+                    None => removal[i].value() - saved[i].value(),
+                };
+                let estimate = shared.value() + own;
+                assert!(
+                    (estimate - exact[i]).abs() <= 1e-9 * exact[i].abs().max(1.0),
+                    "{t} {i}: {estimate} vs {}",
+                    exact[i]
+                );
+            }
+        }
+    }
 }

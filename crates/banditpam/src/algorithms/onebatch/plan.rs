@@ -9,6 +9,16 @@ pub(crate) fn default_batch_size(n: usize, k: usize) -> usize {
     estimate.max(k).min(n)
 }
 
+/// The batch size of OneBatchPAM as a start for another search: the default, but with the
+/// block (n x batch) kept within `START_BLOCK_ENTRIES`, since the search it starts corrects
+/// what a smaller batch misses.
+pub(crate) fn start_batch_size(n: usize, k: usize) -> usize {
+    default_batch_size(n, k).min((START_BLOCK_ENTRIES / n.max(1)).max(k)).min(n).max(1)
+}
+
+/// Entries of the start's block at most (2 GiB of `f32`).
+const START_BLOCK_ENTRIES: usize = 1 << 29;
+
 /// The `size` batch members drawn for `seed` (distinct objects of `0..n`, in draw order).
 pub(crate) fn draw_batch(n: usize, size: usize, seed: u64) -> Vec<usize> {
     // A stream of its own, so the batch does not depend on how the initial medoids were drawn.
@@ -19,4 +29,21 @@ pub(crate) fn draw_batch(n: usize, size: usize, seed: u64) -> Vec<usize> {
 /// k distinct objects of `0..n` drawn for `seed`: the random start every method shares.
 pub(crate) fn random_medoids(n: usize, k: usize, seed: u64) -> Vec<usize> {
     rand::seq::index::sample(&mut ChaCha8Rng::seed_from_u64(seed), n, k).into_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_start_s_batch_keeps_its_block_within_the_cap() {
+        // Where the default block is small, the start draws the default batch.
+        assert_eq!(start_batch_size(100_000, 100), default_batch_size(100_000, 100));
+        let n = 1_000_000;
+        let m = start_batch_size(n, 100);
+        assert!(m < default_batch_size(n, 100) && n * m <= START_BLOCK_ENTRIES && m >= 100, "{m}");
+        // Never fewer than k members, nor more than n.
+        assert_eq!(start_batch_size(10_000_000, 600), 600);
+        assert_eq!(start_batch_size(50, 3), 50);
+    }
 }
