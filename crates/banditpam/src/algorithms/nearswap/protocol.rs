@@ -1126,7 +1126,7 @@ mod tests {
     /// `n` rows of `d` values in `groups` loose groups.
     fn grouped(n: usize, d: usize, groups: usize, seed: u64) -> Vec<f64> {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        (0..n * d).map(|i| rng.gen::<f64>() + ((i / d) % groups) as f64 * 0.6).collect()
+        (0..n * d).map(|i| rng.random::<f64>() + ((i / d) % groups) as f64 * 0.6).collect()
     }
 
     /// Settings small enough that data of a thousand rows screens a sample of each cluster's
