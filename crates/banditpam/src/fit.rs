@@ -162,8 +162,8 @@ impl CheckedKMedoids {
         } else {
             0
         };
-        let onebatch_size = self.onebatch_size.unwrap_or_else(|| onebatch::default_batch_size(n, self.k)).clamp(1, n);
-        let start_batch_size = self.onebatch_size.unwrap_or_else(|| onebatch::start_batch_size(n, self.k)).clamp(1, n);
+        let onebatch_size = onebatch::search_batch_size(self.onebatch_size, n, self.k);
+        let start_batch_size = onebatch::start_batch_size(self.onebatch_size, n, self.k);
         Ok(Plan {
             params: Cow::Borrowed(self),
             matrix,

@@ -448,11 +448,11 @@ pub fn kept_block_bytes(params: &CheckedKMedoids, n: usize) -> usize {
         return 0;
     }
     let size = if params.algorithm == Algorithm::OneBatchPam {
-        onebatch::default_batch_size
+        onebatch::search_batch_size
     } else {
         onebatch::start_batch_size
     };
-    let batch = params.onebatch_size.unwrap_or_else(|| size(n, params.k)).clamp(1, n);
+    let batch = size(params.onebatch_size, n, params.k);
     n.saturating_mul(batch).saturating_mul(std::mem::size_of::<f32>())
 }
 
@@ -477,7 +477,6 @@ pub fn fit(params: &CheckedKMedoids, exec: &mut dyn ChunkExecutor, options: Opti
     if k > n {
         return Err(Error::TooManyClusters { k, n });
     }
-    let batch_size = |k: usize| params.onebatch_size.unwrap_or_else(|| onebatch::default_batch_size(n, k)).clamp(1, n);
     let mut best: Option<ShardedFit> = None;
     for restart in 0..params.n_init {
         let seed = restart_seed(params.seed, restart);
@@ -496,7 +495,7 @@ pub fn fit(params: &CheckedKMedoids, exec: &mut dyn ChunkExecutor, options: Opti
             (Init::Random, _) | (_, Algorithm::OneBatchPam) => random.clone(),
             (Init::OneBatch, _) => {
                 let passes = batch::Settings { max_passes: ONEBATCH_START_PASSES, ..settings };
-                let size = params.onebatch_size.unwrap_or_else(|| onebatch::start_batch_size(n, k)).clamp(1, n);
+                let size = onebatch::start_batch_size(params.onebatch_size, n, k);
                 batch::search(&mut remote, &draw_batch(n, size, seed), &random, passes)?.0
             }
             (other, _) => return Err(Error::NotSharded(init_name(other))),
@@ -506,7 +505,8 @@ pub fn fit(params: &CheckedKMedoids, exec: &mut dyn ChunkExecutor, options: Opti
         let clock = Instant::now();
         let (medoids, swaps, converged) = match algorithm {
             Algorithm::OneBatchPam => {
-                batch::search(&mut remote, &draw_batch(n, batch_size(k), seed), &start, settings)?
+                let size = onebatch::search_batch_size(params.onebatch_size, n, k);
+                batch::search(&mut remote, &draw_batch(n, size, seed), &start, settings)?
             }
             _ => {
                 let settings = nearswap::protocol::Settings {

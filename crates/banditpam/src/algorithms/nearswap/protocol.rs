@@ -566,15 +566,16 @@ fn refine(chunk: &dyn ChunkRows, state: &State, cands: &Targets, plan: &Refineme
     let a = assignment(state)?;
     let k = a.medoids.len();
     let offset = chunk.offset();
-    let slot = |i: usize| plan.neighbours.iter().position(|&c| c == i);
-    // The rows taken, and how many rows each stands for.
+    // Per position: its slot among the neighbours, and how many rows each of its rows taken
+    // stands for.
+    let slots: Vec<Option<usize>> = (0..k).map(|i| plan.neighbours.iter().position(|&c| c == i)).collect();
     let rates: Vec<u64> = (0..k).map(|i| plan.rate(i).max(1)).collect();
-    let (rows, factor): (Vec<usize>, Vec<f64>) = (0..chunk.len())
-        .filter_map(|r| {
+    let rows: Vec<usize> = (0..chunk.len())
+        .filter(|&r| {
             let q = rates[a.nearest[r]];
-            (q == 1 || priority(plan.seed ^ REFINE_SALT, offset + r) % q == 0).then_some((r, q as f64))
+            q == 1 || priority(plan.seed ^ REFINE_SALT, offset + r) % q == 0
         })
-        .unzip();
+        .collect();
     let what = "nearswap's refined rows (candidates x rows of the neighbours)";
     let mut dists = Budget { bytes: budget }.vec(what, cands.len() * rows.len(), 0.0)?;
     chunk.distances_from_targets(cands, &rows, &mut dists)?;
@@ -586,16 +587,17 @@ fn refine(chunk: &dyn ChunkRows, state: &State, cands: &Targets, plan: &Refineme
             let (mut shared, mut own) = (ExactSum::new(), vec![ExactSum::new(); plan.neighbours.len()]);
             let (mut shared_outside, mut variance) = (ExactSum::new(), ExactSum::new());
             let mut saved: Vec<Option<ExactSum>> = vec![None; k];
-            for ((&r, &d), &q) in rows.iter().zip(row).zip(&factor) {
+            for (&r, &d) in rows.iter().zip(row) {
                 let w = a.weights.as_deref().map_or(1.0, |w| w[r]);
                 let (best, second, i) = (a.best[r], a.second[r], a.nearest[r]);
-                if let Some(s) = slot(i) {
+                if let Some(s) = slots[i] {
                     shared.add(w * (d - best).min(0.0));
                     own[s].add(w * (d.min(second) - best).max(0.0));
                     continue;
                 }
                 // A sampled row standing for q rows (drawn with probability 1 / q): its
                 // terms times q, and their Horvitz-Thompson share of the variance.
+                let q = rates[i] as f64;
                 let gain = q * w * (d - best).min(0.0);
                 let save = q * w * (second - d.max(best).min(second));
                 if gain != 0.0 {
@@ -964,46 +966,71 @@ fn refined<E: Executor<Task>>(
     let cands = fetch_rows(exec, lens, found)?;
     let all: Vec<usize> = (0..lens.len()).filter(|&c| lens[c] > 0).collect();
     let task = Task::Refine { cands, plan: plan.clone(), budget };
-    let empty = || Refined {
-        inside: Deltas { shared: ExactSum::new(), own: vec![ExactSum::new(); plan.neighbours.len()] },
-        shared_outside: ExactSum::new(),
-        saved_outside: Vec::new(),
-        variance: ExactSum::new(),
-    };
-    let mut totals: Vec<(Refined, Vec<ExactSum>)> = found.iter().map(|_| (empty(), vec![ExactSum::new(); k])).collect();
+    let mut totals: Vec<RefinedTotal> = found.iter().map(|_| RefinedTotal::new(plan.neighbours.len(), k)).collect();
     for reply in exec.run(&task, &all)? {
         let Reply::Refine(shares) = reply else { return Err(protocol("a refinement")) };
         if shares.len() != found.len() {
             return Err(protocol("a share of every refined candidate"));
         }
-        for ((total, saved), part) in totals.iter_mut().zip(&shares) {
-            total.inside.shared.merge(&part.inside.shared);
-            for (o, p) in total.inside.own.iter_mut().zip(&part.inside.own) {
-                o.merge(p);
-            }
-            total.shared_outside.merge(&part.shared_outside);
-            for (i, s) in &part.saved_outside {
-                saved.get_mut(*i).ok_or_else(|| protocol("a medoid position out of range"))?.merge(s);
-            }
-            total.variance.merge(&part.variance);
+        for (total, part) in totals.iter_mut().zip(&shares) {
+            total.merge(part)?;
         }
     }
     let threshold = -TOLERANCE * driver.loss;
-    let margin = driver.refine_margin;
     Ok(found
         .iter()
         .zip(&totals)
-        .filter(|(_, (total, saved))| {
-            let least_inside = total.inside.own.iter().map(ExactSum::value).fold(f64::INFINITY, f64::min);
-            let least_outside = (0..k)
-                .filter(|i| !plan.neighbours.contains(i))
-                .map(|i| driver.removal[i] - saved[i].value())
-                .fold(f64::INFINITY, f64::min);
-            let estimate = total.inside.shared.value() + total.shared_outside.value() + least_inside.min(least_outside);
-            estimate - margin * total.variance.value().max(0.0).sqrt() < threshold
+        .filter(|(_, total)| {
+            let (estimate, error) = total.estimate(plan, &driver.removal);
+            estimate - driver.refine_margin * error < threshold
         })
         .map(|(&j, _)| j)
         .collect())
+}
+
+/// A candidate's refinement summed over the chunks: [`Refined`] with every position's saving.
+struct RefinedTotal {
+    inside: Deltas,
+    shared_outside: ExactSum,
+    saved: Vec<ExactSum>,
+    variance: ExactSum,
+}
+
+impl RefinedTotal {
+    fn new(neighbours: usize, k: usize) -> Self {
+        RefinedTotal {
+            inside: Deltas { shared: ExactSum::new(), own: vec![ExactSum::new(); neighbours] },
+            shared_outside: ExactSum::new(),
+            saved: vec![ExactSum::new(); k],
+            variance: ExactSum::new(),
+        }
+    }
+
+    /// Add one chunk's share.
+    fn merge(&mut self, part: &Refined) -> Result<()> {
+        self.inside.shared.merge(&part.inside.shared);
+        for (o, p) in self.inside.own.iter_mut().zip(&part.inside.own) {
+            o.merge(p);
+        }
+        self.shared_outside.merge(&part.shared_outside);
+        for (i, s) in &part.saved_outside {
+            self.saved.get_mut(*i).ok_or_else(|| protocol("a medoid position out of range"))?.merge(s);
+        }
+        self.variance.merge(&part.variance);
+        Ok(())
+    }
+
+    /// The estimated change of loss at the best position (exact inside the plan's neighbours'
+    /// clusters, the removal loss less the sampled savings elsewhere), and its standard error.
+    fn estimate(&self, plan: &Refinement, removal: &[f64]) -> (f64, f64) {
+        let least_inside = self.inside.own.iter().map(ExactSum::value).fold(f64::INFINITY, f64::min);
+        let least_outside = (0..self.saved.len())
+            .filter(|i| !plan.neighbours.contains(i))
+            .map(|i| removal[i] - self.saved[i].value())
+            .fold(f64::INFINITY, f64::min);
+        let estimate = self.inside.shared.value() + self.shared_outside.value() + least_inside.min(least_outside);
+        (estimate, self.variance.value().max(0.0).sqrt())
+    }
 }
 
 /// The refinement of a turn whose nearest medoids are `near`: exact on the clusters of the

@@ -19,7 +19,7 @@ pub(crate) mod plan;
 pub(crate) mod protocol;
 pub(crate) mod search;
 
-pub(crate) use plan::{default_batch_size, start_batch_size};
+pub(crate) use plan::{search_batch_size, start_batch_size};
 
 use super::{Method, Search, Start, Swaps};
 use crate::chunks::LocalExecutor;

@@ -4,16 +4,23 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 /// The default batch size: `100 ln(n k)`, within `[k, n]`.
-pub(crate) fn default_batch_size(n: usize, k: usize) -> usize {
+fn default_batch_size(n: usize, k: usize) -> usize {
     let estimate = (100.0 * ((n * k).max(2) as f64).ln()) as usize;
     estimate.max(k).min(n)
 }
 
-/// The batch size of OneBatchPAM as a start for another search: the default, but with the
-/// block (n x batch) kept within `START_BLOCK_ENTRIES`, since the search it starts corrects
-/// what a smaller batch misses.
-pub(crate) fn start_batch_size(n: usize, k: usize) -> usize {
-    default_batch_size(n, k).min((START_BLOCK_ENTRIES / n.max(1)).max(k)).min(n).max(1)
+/// The batch size of a OneBatchPAM search on n objects: `chosen` (the `onebatch_size`
+/// parameter) or the default, within `[1, n]`.
+pub(crate) fn search_batch_size(chosen: Option<usize>, n: usize, k: usize) -> usize {
+    chosen.unwrap_or_else(|| default_batch_size(n, k)).clamp(1, n.max(1))
+}
+
+/// The batch size of OneBatchPAM as a start for another search: `chosen`, or the default with
+/// the block (n x batch) kept within `START_BLOCK_ENTRIES`, since the search it starts corrects
+/// what a smaller batch misses; within `[1, n]`.
+pub(crate) fn start_batch_size(chosen: Option<usize>, n: usize, k: usize) -> usize {
+    let capped = || default_batch_size(n, k).min((START_BLOCK_ENTRIES / n.max(1)).max(k));
+    chosen.unwrap_or_else(capped).clamp(1, n.max(1))
 }
 
 /// Entries of the start's block at most (2 GiB of `f32`).
@@ -38,12 +45,15 @@ mod tests {
     #[test]
     fn the_start_s_batch_keeps_its_block_within_the_cap() {
         // Where the default block is small, the start draws the default batch.
-        assert_eq!(start_batch_size(100_000, 100), default_batch_size(100_000, 100));
+        assert_eq!(start_batch_size(None, 100_000, 100), search_batch_size(None, 100_000, 100));
         let n = 1_000_000;
-        let m = start_batch_size(n, 100);
-        assert!(m < default_batch_size(n, 100) && n * m <= START_BLOCK_ENTRIES && m >= 100, "{m}");
+        let m = start_batch_size(None, n, 100);
+        assert!(m < search_batch_size(None, n, 100) && n * m <= START_BLOCK_ENTRIES && m >= 100, "{m}");
         // Never fewer than k members, nor more than n.
-        assert_eq!(start_batch_size(10_000_000, 600), 600);
-        assert_eq!(start_batch_size(50, 3), 50);
+        assert_eq!(start_batch_size(None, 10_000_000, 600), 600);
+        assert_eq!(start_batch_size(None, 50, 3), 50);
+        // A batch size the caller chose is kept, within [1, n].
+        assert_eq!(start_batch_size(Some(700), n, 100), 700);
+        assert_eq!(search_batch_size(Some(700), 50, 3), 50);
     }
 }
