@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -12,6 +14,9 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _core
 from ._base import _BaseKMedoids
+
+#: Held while a fit's attributes are copied onto its estimator (`KMedoids._publish`).
+_PUBLISH = threading.Lock()
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _validate_data
@@ -253,17 +258,31 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
         self : KMedoids
             The fitted estimator.
         """
-        kind, data, centers_from = self._training_data(X)
-        params = self._core_params()
+        # The fit validates and sets its attributes on a copy, then publishes them in one step:
+        # two threads fitting this estimator leave one fit's attributes, never a mix.
+        fitted = copy.copy(self)
+        kind, data, centers_from = fitted._training_data(X)
+        params = fitted._core_params()
         if sample_weight is not None:
             weights = np.asarray(sample_weight, dtype=np.float64)
             if weights.ndim != 1:
                 raise ValueError(f"sample_weight must be 1-D, got shape {weights.shape}")
             params["sample_weight"] = weights.tolist()
         result = _core.fit(
-            data, metric=self.metric, metric_params=self._metric_params(), verbose=bool(self.verbose), **params
+            data, metric=fitted.metric, metric_params=fitted._metric_params(), verbose=bool(fitted.verbose), **params
         )
-        return self._set_fitted(result, kind, data, centers_from)
+        fitted._set_fitted(result, kind, data, centers_from)
+        return self._publish(fitted)
+
+    def _publish(self, fitted: KMedoids) -> KMedoids:
+        """Replace this estimator's fitted attributes by `fitted`'s, under one lock."""
+        parameters = self.get_params(deep=False)
+        attributes = {name: value for name, value in vars(fitted).items() if name not in parameters}
+        with _PUBLISH:
+            for name in [name for name in vars(self) if name.endswith("_") and name not in attributes]:
+                delattr(self, name)
+            vars(self).update(attributes)
+        return self
 
     def _training_data(self, X: Any) -> tuple[str, Any, np.ndarray | None]:
         """X as the core reads it for this metric: (kind, data, the array medoid rows come from).

@@ -124,10 +124,12 @@ impl Dissimilarity for PyDissimilarity<'_> {
                 // thread state, per stretch, starved such threads for up to a second.
                 Python::attach(|py| {
                     for start in (0..pairs).step_by(PAIRS_PER_STRETCH) {
-                        if stopped() {
-                            return Err(banditpam::Error::Interrupted);
-                        }
                         for p in start..(start + PAIRS_PER_STRETCH).min(pairs) {
+                            // Checked at every pair (two atomic loads): a slow function (20 ms
+                            // a pair) would otherwise run a whole stretch after Ctrl-C.
+                            if stopped() {
+                                return Err(banditpam::Error::Interrupted);
+                            }
                             let (a, b) = (self.item(candidates[p / width]), self.item(references[p % width]));
                             out[p] = match self.function.call1(py, (a, b)).and_then(|v| v.extract::<f64>(py)) {
                                 Ok(value) => value,

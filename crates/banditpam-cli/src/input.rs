@@ -160,9 +160,13 @@ pub fn read(input: &Path, format: Format, options: &ReadOptions) -> Result<(Tabl
 
 /// Sample weights from a file of one number per line (blank lines and `#` comments skipped).
 pub fn read_weights(input: &Path) -> Result<Vec<f64>, CliError> {
-    let bytes = read_bytes(input)?;
+    parse_weights(&read_bytes(input)?, input)
+}
+
+/// The weights in `bytes`, the contents of the file `input`.
+pub(crate) fn parse_weights(bytes: &[u8], input: &Path) -> Result<Vec<f64>, CliError> {
     let bad = |message: String| CliError::Input { path: input.to_path_buf(), message };
-    let text = std::str::from_utf8(&bytes).map_err(|e| bad(format!("not UTF-8 text: {e}")))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| bad(format!("not UTF-8 text: {e}")))?;
     let mut weights = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -178,7 +182,11 @@ pub fn read_weights(input: &Path) -> Result<Vec<f64>, CliError> {
 }
 
 /// Positions (0-based) of `columns` among `names` (the header, if any) for a table `width` wide.
-fn column_positions(columns: &[Column], names: Option<&csv::StringRecord>, width: usize) -> Result<Vec<usize>, String> {
+pub(crate) fn column_positions(
+    columns: &[Column],
+    names: Option<&csv::StringRecord>,
+    width: usize,
+) -> Result<Vec<usize>, String> {
     let mut positions = Vec::new();
     for column in columns {
         match column {
@@ -228,7 +236,7 @@ fn read_lines(bytes: &[u8], path: PathBuf, header: bool) -> Result<Table, CliErr
     Ok(Table::Lines(lines))
 }
 
-fn read_delimited(
+pub(crate) fn read_delimited(
     bytes: &[u8],
     delimiter: u8,
     options: &ReadOptions,
@@ -354,7 +362,7 @@ pub fn parse_delimiter(text: &str) -> Result<u8, String> {
     }
 }
 
-fn read_npy(bytes: &[u8], path: PathBuf) -> Result<Table, CliError> {
+pub(crate) fn read_npy(bytes: &[u8], path: PathBuf) -> Result<Table, CliError> {
     let bad = |message: String| CliError::Input { path: path.clone(), message };
     // The header's announced length, checked against the file before the parser allocates it.
     if bytes.starts_with(b"\x93NUMPY") && npy_data_len(bytes).is_none() {

@@ -10,6 +10,8 @@
 //! Bad input ends with a one-line message on stderr and exit code 2.
 
 mod demo;
+#[cfg(test)]
+mod fuzz;
 mod input;
 mod options;
 mod output;
@@ -179,11 +181,16 @@ impl KRange {
         self.0.iter().map(|&(a, _)| a).min().unwrap_or(2)
     }
 
-    /// Every k, in the order given, once each range is known to fit `n` objects.
+    /// Every k, in the order given, once each range is known to fit `n` objects (and all of
+    /// them together: repeated ranges could otherwise ask for more values than memory holds).
     fn ks(&self, n: usize) -> Result<Vec<usize>, CliError> {
+        let count = self.0.iter().fold(0usize, |total, &(a, b)| total.saturating_add(b - a + 1));
         match self.0.iter().map(|&(_, b)| b).max() {
             Some(largest) if largest > n => Err(CliError::Usage(format!(
                 "--k-range reaches k = {largest}, but the data has {n} objects: each k must be at most {n}"
+            ))),
+            _ if count > n => Err(CliError::Usage(format!(
+                "--k-range asks for {count} values of k; the data's {n} objects allow at most {n}"
             ))),
             _ => Ok(self.0.iter().flat_map(|&(a, b)| a..=b).collect()),
         }

@@ -39,6 +39,13 @@ fn fit_error(args: &[&str], stdin: Option<&str>) -> String {
     stderr
 }
 
+/// `banditpam fit INPUT OPTIONS --quiet` under `ulimit -v KIB`.
+fn fit_under_address_limit(kib: u64, input: &Path, options: &str) -> std::process::Output {
+    let binary = assert_cmd::cargo::cargo_bin!("banditpam");
+    let script = format!("ulimit -v {kib}; exec '{}' fit '{}' {options} --quiet", binary.display(), input.display());
+    std::process::Command::new("sh").args(["-c", &script]).output().unwrap()
+}
+
 fn indices(value: &Value) -> Vec<usize> {
     value.as_array().unwrap().iter().map(|v| v.as_u64().unwrap() as usize).collect()
 }
@@ -484,13 +491,7 @@ fn an_address_space_limit_gives_exit_code_2_not_an_abort() {
     bytes.extend_from_slice(padded.as_bytes());
     bytes.extend((0..n * 10).flat_map(|i| (((i * 2654435761) % 1000) as f32 / 1000.0).to_le_bytes()));
     std::fs::write(&path, bytes).unwrap();
-    let binary = assert_cmd::cargo::cargo_bin!("banditpam");
-    let script = format!(
-        "ulimit -v 1000000; exec '{}' fit '{}' --k 10 --method onebatch --quiet",
-        binary.display(),
-        path.display()
-    );
-    let output = std::process::Command::new("sh").args(["-c", &script]).output().unwrap();
+    let output = fit_under_address_limit(1_000_000, &path, "--k 10 --method onebatch");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("OneBatchPAM's block") && stderr.contains("--memory"), "{stderr}");
@@ -949,4 +950,50 @@ fn series_trees_and_string_metrics_from_lines() {
         let error = fit_error(&args, None);
         assert!(error.contains(message), "{args:?}: {error}");
     }
+}
+
+#[test]
+fn repeated_k_ranges_are_bounded_by_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, "0,0\n1,1\n5,5\n6,6\n9,9\n").unwrap();
+    let ranges = vec!["2-5"; 1000].join(",");
+    let output =
+        cargo_bin_cmd!("banditpam").args(["select-k", good.to_str().unwrap(), "--k-range", &ranges, "-q"]).output();
+    let output = output.unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("asks for 4000 values of k") && stderr.contains("at most 5"), "{stderr}");
+}
+
+#[test]
+fn a_matrix_method_that_cannot_have_its_matrix_says_so_instead_of_running_for_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("line.csv");
+    let rows: Vec<Vec<f64>> = (0..12_000).map(|i| vec![i as f64]).collect();
+    write_csv(&path, &rows, ",", false);
+    let path = path.to_str().unwrap();
+    for method in ["pam", "fastpam1", "fasterpam"] {
+        let message = fit_error(&[path, "--k", "3", "--method", method, "--memory", "100M"], None);
+        assert!(message.contains("n x n matrix") && message.contains("nearswap"), "{method}: {message}");
+    }
+    // nearswap needs no matrix.
+    let json = fit_json(&[path, "--k", "3", "--method", "nearswap", "--memory", "100M"]);
+    assert_eq!(json["medoids"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_tight_address_space_limit_still_gives_small_fits_their_matrix() {
+    // Under `ulimit -v` of 60 MB the room left is a few tens of MB: a reserve of 256 MiB for
+    // threads used to leave a budget of 0, and the default fit gave up PAM's matrix.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("small.csv");
+    let rows: Vec<Vec<f64>> = (0..120).map(|i| vec![(i * 37 % 101) as f64, (i * 11 % 29) as f64]).collect();
+    write_csv(&path, &rows, ",", false);
+    let output = fit_under_address_limit(60_000, &path, "--k 3");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let limited: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(limited["matrix"], "float64");
+    let free = fit_json(&[path.to_str().unwrap(), "--k", "3"]);
+    assert_eq!(limited["medoids"], free["medoids"]);
 }

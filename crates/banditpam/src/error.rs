@@ -85,6 +85,28 @@ pub enum Error {
         /// The value returned.
         value: f64,
     },
+    /// Squared L2 on values so small that every squared distance falls below `f64`'s normal
+    /// range, where it keeps too few digits to compare (L2 itself takes such data).
+    #[error(
+        "squared euclidean distances of data whose largest absolute value is {largest:e} fall below \
+         float64's normal range and lose their digits: rescale the data, or use euclidean"
+    )]
+    SquaresUnderflow {
+        /// The largest absolute value of the data.
+        largest: f64,
+    },
+    /// A sum of dissimilarities (the loss, or an estimate of a change of it) beyond `f64`'s
+    /// range: values near 1e308, or weights that large.
+    #[error(
+        "the loss ({what}) overflows float64: rescale the data{}",
+        if *weighted { " or the weights" } else { "" }
+    )]
+    LossOverflow {
+        /// What was summed, e.g. "a weighted loss of 1.2e300 x 2^1000".
+        what: String,
+        /// Whether sample weights were in the sum.
+        weighted: bool,
+    },
     /// A parameter outside its range, named as the builder method that sets it.
     #[error("{name} must be {expected}, got {value}")]
     InvalidParameter {

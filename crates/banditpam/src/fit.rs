@@ -13,7 +13,7 @@ use crate::algorithms::{nearswap, onebatch, Algorithm, Search, Tuning};
 use crate::auto::Workload;
 use crate::bandit::{BanditSettings, References};
 use crate::context::{Context, Phase};
-use crate::data::{Dissimilarity, DistanceMatrix};
+use crate::data::{Dissimilarity, DistanceMatrix, Rescaled};
 use crate::error::{Error, Result};
 use crate::init::{self, Init};
 use crate::memory::Budget;
@@ -129,8 +129,20 @@ impl CheckedKMedoids {
             Precompute::Auto if method.wants_matrix && !data.is_stored() => {
                 if budget.fits::<f64>(square) {
                     Some(MatrixPrecision::Double)
+                } else if budget.fits::<f32>(square) {
+                    Some(MatrixPrecision::Single)
+                } else if n > LARGEST_SILENTLY_MATRIX_FREE {
+                    // Without the matrix each swap step computes k n^2 distances: hours at
+                    // n = 300,000. Say so rather than start.
+                    return Err(Error::OverMemoryBudget {
+                        what: "the n x n matrix that pam, fastpam1 and fasterpam search on (without it \
+                               each swap step would compute k n^2 distances; nearswap and auto need no \
+                               matrix, and Rust's Precompute::Never runs without it)",
+                        bytes: square.saturating_mul(std::mem::size_of::<f32>()),
+                        budget: budget.bytes,
+                    });
                 } else {
-                    budget.fits::<f32>(square).then_some(MatrixPrecision::Single)
+                    None
                 }
             }
             Precompute::Auto => None,
@@ -200,10 +212,22 @@ struct Found {
     converged: bool,
 }
 
+/// The largest n at which a method that wants the n x n matrix runs without it, when the
+/// matrix does not fit the budget and the caller left `precompute` to the fit: there a swap
+/// step's k n^2 distances take seconds.
+const LARGEST_SILENTLY_MATRIX_FREE: usize = 10_000;
+
 impl Plan<'_> {
     fn run(&self, data: &dyn Dissimilarity, observer: &dyn Observer) -> Result<Clustering> {
         let started = Instant::now();
-        let (weights, exponent) = power_of_two_weights(self.params.weights.as_deref());
+        let rescaled = Rescaled::when_extreme(data);
+        let distance_exponent = rescaled.as_ref().map_or(0, Rescaled::exponent);
+        let data: &dyn Dissimilarity = match &rescaled {
+            Some(rescaled) => rescaled,
+            None => data,
+        };
+        let (weights, weight_exponent) = power_of_two_weights(self.params.weights.as_deref());
+        let exponent = weight_exponent + distance_exponent;
         let weight_total = weights.as_deref().map_or(data.len() as f64, |w| w.iter().sum());
         let ctx = Context::new(data, observer).with_weights(weights);
         let (found, matrix) = match self.matrix {
@@ -214,8 +238,10 @@ impl Plan<'_> {
             }
         };
         let Found { mut seconds, state, build_medoids, build_loss, swaps, converged } = found;
-        let average_loss = state.loss() / weight_total;
-        let (loss, build_loss) = (unscaled_loss(state.loss(), exponent)?, unscaled_loss(build_loss, exponent)?);
+        let average_loss = crate::scalar::scaled(state.loss() / weight_total, distance_exponent);
+        let weighted = self.params.weights.is_some();
+        let (loss, build_loss) =
+            (unscaled_loss(state.loss(), exponent, weighted)?, unscaled_loss(build_loss, exponent, weighted)?);
         seconds.other = (started.elapsed().as_secs_f64() - seconds.build - seconds.swap).max(0.0);
         Ok(Clustering {
             algorithm: self.params.algorithm,
@@ -336,11 +362,14 @@ fn power_of_two_weights(weights: Option<&[f64]>) -> (Option<std::sync::Arc<[f64]
 }
 
 /// A loss of the scaled weights in the weights' own scale; an error when that overflows
-/// `f64` (weights of 1e300 on distances of 1e10), rather than an infinite loss.
-fn unscaled_loss(loss: f64, exponent: i32) -> Result<f64> {
+/// `f64` (weights of 1e300 on distances of 1e10, or distances near 1e308), rather than an
+/// infinite loss.
+fn unscaled_loss(loss: f64, exponent: i32, weighted: bool) -> Result<f64> {
     let value = crate::scalar::scaled(loss, exponent);
     if value.is_finite() {
         Ok(value)
+    } else if !weighted {
+        Err(Error::LossOverflow { what: "the sum of the distances to the medoids".into(), weighted })
     } else {
         Err(Error::InvalidParameter {
             name: "weights",
@@ -410,8 +439,9 @@ mod tests {
 
     #[test]
     fn distances_that_overflow_f32_never_reach_an_f32_matrix() {
-        // Distances near 1e200 would be infinite in an f32 matrix.
-        let values = [1e200, 1.1e200, 1.2e200, 5e200, 5.1e200, 5.2e200];
+        // Distances up to 4.2e38 would be infinite in an f32 matrix (values this large are not
+        // rescaled: their exponent is within 128 of 0).
+        let values = [1e38, 1.1e38, 1.2e38, 5e38, 5.1e38, 5.2e38];
         let data = crate::DenseData::new(&values, 6, 1, crate::Metric::L1).unwrap();
         let pam = || KMedoids::new(2).algorithm(Algorithm::Pam);
         let fit = pam().fit(&data).unwrap();
@@ -419,9 +449,15 @@ mod tests {
         // Only an f32 matrix fits this budget: the automatic choice falls back to no matrix.
         let fit = pam().memory_budget(Some(6 * 6 * 4)).fit(&data).unwrap();
         assert_eq!((fit.sorted_medoids(), fit.matrix), (vec![1, 4], None));
-        assert!((fit.loss - 0.4e200).abs() < 1e186);
+        assert!((fit.loss - 0.4e38).abs() < 1e24);
         // Asked for explicitly, it is an error rather than a wrong answer.
         let e = pam().precompute(Some(MatrixPrecision::Single)).fit(&data).unwrap_err();
         assert!(matches!(e, Error::MatrixOverflow { .. }), "{e:?}");
+        // Values near 1e200 are rescaled first: their distances fit an f32 matrix.
+        let huge: Vec<f64> = values.iter().map(|v| v * 1e162).collect();
+        let data = crate::DenseData::new(&huge, 6, 1, crate::Metric::L1).unwrap();
+        let fit = pam().memory_budget(Some(6 * 6 * 4)).fit(&data).unwrap();
+        assert_eq!((fit.sorted_medoids(), fit.matrix), (vec![1, 4], Some(MatrixPrecision::Single)));
+        assert!((fit.loss - 0.4e200).abs() < 1e188, "{}", fit.loss);
     }
 }

@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 const FALLBACK_BUDGET: usize = 4 << 30;
 /// Address space that an address-space limit must leave beyond the budgeted buffers: the C
 /// allocator reserves 64 MiB of address space for each thread's arena, and the fit's threads
-/// come after the budget is set.
+/// come after the budget is set. Under a tighter limit, half the room is kept instead (threads
+/// then share arenas), so that small fits still get a budget.
 const ADDRESS_SPACE_RESERVE: usize = 256 << 20;
 
 /// Bytes the large buffers of one fit may take.
@@ -83,10 +84,17 @@ pub fn available_memory() -> Option<usize> {
     let address_space = std::fs::read_to_string("/proc/self/limits").ok().and_then(|limits| {
         let limit = address_space_limit(&limits)?;
         let used = status.as_deref().and_then(|text| kib_field(text, "VmSize:")).unwrap_or(0);
-        Some(limit.saturating_sub(used).saturating_sub(ADDRESS_SPACE_RESERVE))
+        Some(room_under_limit(limit, used))
     });
     let group = cgroup_room();
     [system, address_space, group].into_iter().flatten().min()
+}
+
+/// What an address-space limit leaves for buffers when `used` bytes are mapped: the room less
+/// the reserve for threads, or half the room when it is smaller than twice the reserve.
+fn room_under_limit(limit: usize, used: usize) -> usize {
+    let room = limit.saturating_sub(used);
+    room - ADDRESS_SPACE_RESERVE.min(room / 2)
 }
 
 /// A `Name:   1234 kB` field of a /proc file, in bytes.
@@ -124,6 +132,14 @@ mod tests {
         assert_eq!(address_space_limit(limits), Some(1_048_576_000));
         let unlimited = "Max address space         unlimited            unlimited            bytes\n";
         assert_eq!(address_space_limit(unlimited), None);
+    }
+
+    #[test]
+    fn a_tight_address_space_limit_leaves_half_its_room() {
+        const MIB: usize = 1 << 20;
+        assert_eq!(room_under_limit(1024 * MIB, 24 * MIB), 1000 * MIB - ADDRESS_SPACE_RESERVE);
+        assert_eq!(room_under_limit(100 * MIB, 60 * MIB), 20 * MIB);
+        assert_eq!(room_under_limit(50 * MIB, 60 * MIB), 0);
     }
 
     #[test]

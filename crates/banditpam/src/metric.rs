@@ -32,10 +32,18 @@ pub enum Metric {
 }
 
 impl Metric {
-    /// Whether the kernels compute this metric from dot products (L2, squared L2, cosine,
-    /// correlation) rather than pair by pair.
-    pub(crate) fn has_product_form(self) -> bool {
-        matches!(self, Metric::L2 | Metric::SquaredL2 | Metric::Cosine | Metric::Correlation)
+    /// The exponent of a power of two near the metric's values on data whose largest absolute
+    /// value is `largest` (0 for cosine and correlation, which do not depend on the scale).
+    pub(crate) fn scale_exponent(self, largest: f64) -> i32 {
+        if largest == 0.0 || !largest.is_finite() {
+            return 0;
+        }
+        let exponent = largest.log2().floor() as i32;
+        match self {
+            Metric::SquaredL2 => 2 * exponent,
+            Metric::Cosine | Metric::Correlation => 0,
+            Metric::L1 | Metric::L2 | Metric::LInf | Metric::Lp(_) => exponent,
+        }
     }
 
     /// Check the metric's parameter (the Minkowski exponent).

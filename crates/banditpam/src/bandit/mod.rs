@@ -15,7 +15,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 
 use crate::context::{Context, Phase};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::memory;
 
 /// Candidates whose estimates one parallel task updates.
@@ -243,6 +243,11 @@ pub(crate) fn best_arm(
         )
     };
     let (winner, winning_mean) = best(memory, &live);
+    if winner == usize::MAX {
+        // Every estimate is infinite or NaN: sums of distances near 1e308 overflow f64.
+        let weighted = ctx.weights.is_some();
+        return Err(Error::LossOverflow { what: "the bandit's estimates of its sums of distances".into(), weighted });
+    }
     if !memory.keep || survivors.len() <= 1 {
         return Ok(winner / width);
     }

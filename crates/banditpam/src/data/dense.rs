@@ -26,7 +26,9 @@ pub struct DenseData<'a, T: Scalar> {
     d: usize,
     metric: Metric,
     kernel: Kernel<T>,
-    stats: RowStats<T>,
+    stats: RowStats,
+    /// See [`Dissimilarity::scale_exponent`].
+    scale_exponent: i32,
 }
 
 impl<'a, T: Scalar> DenseData<'a, T> {
@@ -36,8 +38,12 @@ impl<'a, T: Scalar> DenseData<'a, T> {
     /// [`Error::NonFiniteValue`], [`Error::InvalidMinkowskiP`].
     pub fn new(values: &'a [T], n: usize, d: usize, metric: Metric) -> Result<Self> {
         let metric = check(values, n, d, metric)?;
-        let (kernel, stats) = Kernel::new(Rows { values, d }, metric);
-        Ok(DenseData { values, n, d, metric, kernel, stats })
+        let largest = largest_abs(values);
+        check_squares(metric, largest)?;
+        let rows = Rows { values, d };
+        let kernel = Kernel::with_statistics(metric, || column_means(values, d), largest);
+        let stats = kernel.stats(rows);
+        Ok(DenseData { values, n, d, metric, kernel, stats, scale_exponent: metric.scale_exponent(largest) })
     }
 
     /// Number of rows.
@@ -80,6 +86,10 @@ impl<T: Scalar> Dissimilarity for DenseData<'_, T> {
     /// Every metric of [`crate::Metric`] is symmetric.
     fn is_symmetric(&self) -> bool {
         true
+    }
+
+    fn scale_exponent(&self) -> i32 {
+        self.scale_exponent
     }
 
     fn block_interruptible(
@@ -125,6 +135,18 @@ pub(crate) fn check<T: Scalar>(values: &[T], n: usize, d: usize, metric: Metric)
     Ok(metric)
 }
 
+/// Squared L2 of data whose largest absolute value is `largest`: refused where the square
+/// of the largest value is below `f64`'s normal range, so that every squared distance is
+/// subnormal or zero. (Large values need no check: a squared distance that overflows is
+/// reported where it is computed.) The kernels scale rows by a power of two, so every other
+/// metric takes such data.
+pub(crate) fn check_squares(metric: Metric, largest: f64) -> Result<()> {
+    if metric == Metric::SquaredL2 && largest > 0.0 && largest * largest < f64::MIN_POSITIVE {
+        return Err(Error::SquaresUnderflow { largest });
+    }
+    Ok(())
+}
+
 /// Distances from each of `m` rows of `points` to each of `k` rows of `centers` (both row-major,
 /// `d` columns), as an `m x k` row-major matrix: `out[i * k + j] = metric(centers[j], points[i])`.
 /// This is what `predict` and `transform` need for rows that were not in the fitted data. Runs
@@ -163,6 +185,7 @@ pub fn cross_distances<T: Scalar>(
     // depend on the point and the centers only, not on the points computed with it.
     let centres = Rows { values: centers, d };
     let largest = largest_abs(centers).max(largest_abs(points));
+    check_squares(metric, largest)?;
     let kernel = Kernel::with_statistics(metric, || column_means(centres.values, d), largest);
     let centre_stats = kernel.stats(centres);
     crate::parallel::with_pool(threads, || {

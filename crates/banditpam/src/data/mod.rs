@@ -15,17 +15,19 @@ mod dense;
 mod matrix;
 mod objects;
 mod precomputed;
+mod rescaled;
 mod series;
 mod sparse;
 mod strings;
 mod to_medoids;
 mod trees;
 
-pub(crate) use dense::check as check_dense;
+pub(crate) use dense::{check as check_dense, check_squares};
 pub use dense::{cross_distances, flatten_rows, DenseData};
 pub use matrix::DistanceMatrix;
 pub use objects::{levenshtein, Objects};
 pub use precomputed::Precomputed;
+pub(crate) use rescaled::Rescaled;
 pub use series::{dtw, Series};
 pub use sparse::SparseData;
 pub use strings::Strings;
@@ -115,6 +117,23 @@ pub trait Dissimilarity: Sync {
     fn is_symmetric(&self) -> bool {
         false
     }
+
+    /// The exponent of a power of two near the data's dissimilarities, where the data knows
+    /// it without computing any (rows of numbers: from their largest value), else 0. A fit on
+    /// data whose exponent is far from 0 (values near 1e-310 or 1e300) divides every
+    /// dissimilarity by that power, so that its sums, squares and thresholds stay within
+    /// `f64`'s normal range, and multiplies the losses back: the same choices as on the data
+    /// scaled to [0, 1].
+    ///
+    /// ```
+    /// use banditpam::{DenseData, Dissimilarity, Metric};
+    /// let tiny = [0.0f64, 3e-300, 1e-300, 0.0];
+    /// assert_eq!(DenseData::new(&tiny, 2, 2, Metric::L1).unwrap().scale_exponent(), -995);
+    /// assert_eq!(DenseData::new(&tiny, 2, 2, Metric::Cosine).unwrap().scale_exponent(), 0);
+    /// ```
+    fn scale_exponent(&self) -> i32 {
+        0
+    }
 }
 
 impl<D: Dissimilarity + ?Sized> Dissimilarity for &D {
@@ -135,6 +154,9 @@ impl<D: Dissimilarity + ?Sized> Dissimilarity for &D {
     }
     fn is_stored(&self) -> bool {
         (**self).is_stored()
+    }
+    fn scale_exponent(&self) -> i32 {
+        (**self).scale_exponent()
     }
     fn is_symmetric(&self) -> bool {
         (**self).is_symmetric()

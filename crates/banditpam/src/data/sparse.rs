@@ -3,6 +3,7 @@
 
 use super::Dissimilarity;
 use crate::error::{Error, Result};
+use crate::kernels::{largest_abs, PowerOfTwo};
 use crate::metric::Metric;
 
 /// Borrowed compressed sparse rows: row `i` holds `values[indptr[i]..indptr[i + 1]]` at columns
@@ -23,8 +24,16 @@ pub struct SparseData<'a> {
     indices: &'a [usize],
     values: &'a [f64],
     metric: Metric,
-    /// Euclidean norm of each row (cosine only).
+    /// Euclidean norm of each row scaled by its `row_scale` (cosine only).
     norms: Vec<f64>,
+    /// Cosine: each row's own power of two, as the dense kernels use (cosine does not change
+    /// when a row is scaled, and a row of 1e-300 beside one of 1e300 keeps its digits).
+    row_scale: Vec<PowerOfTwo>,
+    /// L2: values are multiplied by this power of two before they are squared, as the dense
+    /// kernels do: squares of values near 1e200 or 1e-200 would overflow or vanish.
+    scale: PowerOfTwo,
+    /// See [`Dissimilarity::scale_exponent`].
+    scale_exponent: i32,
 }
 
 impl<'a> SparseData<'a> {
@@ -68,12 +77,19 @@ impl<'a> SparseData<'a> {
             let row = indptr.partition_point(|&start| start <= p) - 1;
             return Err(Error::NonFiniteValue { row, col: indices[p], value: values[p] });
         }
-        let norms = if metric == Metric::Cosine {
-            (0..n).map(|i| values[indptr[i]..indptr[i + 1]].iter().map(|v| v * v).sum::<f64>().sqrt()).collect()
-        } else {
-            Vec::new()
-        };
-        Ok(SparseData { indptr, indices, values, metric, norms })
+        let largest = largest_abs(values);
+        super::dense::check_squares(metric, largest)?;
+        let scale = if metric == Metric::L1 { PowerOfTwo::new(0) } else { PowerOfTwo::unit(largest) };
+        let (mut norms, mut row_scale) = (Vec::new(), Vec::new());
+        if metric == Metric::Cosine {
+            for row in indptr.windows(2).map(|w| &values[w[0]..w[1]]) {
+                let s = PowerOfTwo::unit(largest_abs(row));
+                norms.push(row.iter().map(|&v| s.times(v).powi(2)).sum::<f64>().sqrt());
+                row_scale.push(s);
+            }
+        }
+        let scale_exponent = metric.scale_exponent(largest);
+        Ok(SparseData { indptr, indices, values, metric, norms, row_scale, scale, scale_exponent })
     }
 
     fn row(&self, i: usize) -> (&[usize], &[f64]) {
@@ -102,18 +118,23 @@ impl<'a> SparseData<'a> {
     }
 
     fn distance(&self, a: usize, b: usize) -> f64 {
+        let s = self.scale;
+        let squared = |x: f64, y: f64| s.times(x - y).powi(2);
         match self.metric {
             Metric::L1 => self.merge(a, b, |x, y| (x - y).abs()),
-            Metric::SquaredL2 => self.merge(a, b, |x, y| (x - y) * (x - y)),
+            Metric::SquaredL2 => s.divide(s.divide(self.merge(a, b, squared))),
             Metric::Cosine => {
                 let (na, nb) = (self.norms[a], self.norms[b]);
                 match (na > 0.0, nb > 0.0) {
-                    (true, true) => (1.0 - self.merge(a, b, |x, y| x * y) / (na * nb)).max(0.0),
+                    (true, true) => {
+                        let (sa, sb) = (self.row_scale[a], self.row_scale[b]);
+                        (1.0 - self.merge(a, b, |x, y| sa.times(x) * sb.times(y)) / (na * nb)).max(0.0)
+                    }
                     (false, false) => 0.0,
                     _ => 1.0,
                 }
             }
-            _ => self.merge(a, b, |x, y| (x - y) * (x - y)).sqrt(),
+            _ => s.divide(self.merge(a, b, squared).sqrt()),
         }
     }
 }
@@ -134,5 +155,9 @@ impl Dissimilarity for SparseData<'_> {
 
     fn is_symmetric(&self) -> bool {
         true
+    }
+
+    fn scale_exponent(&self) -> i32 {
+        self.scale_exponent
     }
 }

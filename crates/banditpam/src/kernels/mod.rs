@@ -53,28 +53,32 @@ pub(crate) struct Global<T: Scalar> {
     col_mean: Vec<T>,
     /// The Minkowski exponent (Lp).
     exponent: f64,
-    /// The product forms work on rows multiplied by this power of two, which brings the
+    /// L2 and squared L2 work on rows multiplied by this power of two, which brings the
     /// largest absolute value into [1, 2): squares of values near 1e200 (or 1e-200) would
     /// overflow (or vanish) in `f64`, and far sooner in `f32`. A power of two scales exactly,
-    /// so ordinary data gets the same bits as unscaled.
-    scale: f64,
+    /// so ordinary data gets the same bits as unscaled. (Cosine and correlation scale each
+    /// row by its own power: `RowStats::row_scale`.)
+    scale: PowerOfTwo,
 }
 
 /// What a metric's kernel precomputes for each row of a row set.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct RowStats<T: Scalar> {
+pub(crate) struct RowStats {
     /// Per-row statistic, of the scaled rows: squared norm of the centred row (L2), norm
     /// (cosine, correlation).
     row_stat: Vec<f64>,
-    /// Per-row mean (correlation).
-    row_mean: Vec<T>,
+    /// Per-row mean of the row multiplied by its `row_scale` (correlation).
+    row_mean: Vec<f64>,
+    /// The power of two that brings the row's largest absolute value into [1, 2) (cosine,
+    /// correlation).
+    row_scale: Vec<PowerOfTwo>,
 }
 
 /// Rows with their statistics under a kernel: one side of a block.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RowSet<'a, T: Scalar> {
     pub rows: Rows<'a, T>,
-    pub stats: &'a RowStats<T>,
+    pub stats: &'a RowStats,
 }
 
 /// The largest absolute value of `values`.
@@ -82,15 +86,42 @@ pub(crate) fn largest_abs<T: Scalar>(values: &[T]) -> f64 {
     values.iter().fold(0.0f64, |m, v| m.max(v.to_f64().abs()))
 }
 
-/// The power of two that brings `largest` (the largest absolute value of the rows) into [1, 2).
-fn unit_scale(largest: f64) -> f64 {
-    if largest == 0.0 || !largest.is_finite() {
-        return 1.0;
+/// A power of two, 2^e, held as two factors whose product it is. Multiplying by one factor
+/// and then the other is exact and finite for every exponent data can need: subnormal data
+/// needs up to 2^1074, which is beyond `f64`'s range as one number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PowerOfTwo {
+    low: f64,
+    high: f64,
+}
+
+impl PowerOfTwo {
+    /// 2^`exponent`, for |exponent| up to 2,046.
+    pub(crate) fn new(exponent: i32) -> Self {
+        let half = exponent / 2;
+        PowerOfTwo { low: 2f64.powi(half), high: 2f64.powi(exponent - half) }
     }
-    // 2^-e as two factors, so that neither overflows for e near the ends of f64's range.
-    let e = largest.log2().floor() as i32;
-    let half = e / 2;
-    2f64.powi(-half) * 2f64.powi(half - e)
+
+    /// The power of two that brings `largest` (the largest absolute value of the rows) into
+    /// [1, 2); 1 for zero or non-finite `largest`.
+    pub(crate) fn unit(largest: f64) -> Self {
+        if largest == 0.0 || !largest.is_finite() {
+            return PowerOfTwo::new(0);
+        }
+        PowerOfTwo::new(-(largest.log2().floor() as i32))
+    }
+
+    /// `value x 2^e`.
+    #[inline(always)]
+    pub(crate) fn times(self, value: f64) -> f64 {
+        value * self.low * self.high
+    }
+
+    /// `value / 2^e`.
+    #[inline(always)]
+    pub(crate) fn divide(self, value: f64) -> f64 {
+        value / self.low / self.high
+    }
 }
 
 /// Fills a block: `out[i * refs.len() + j] = metric(a.rows[cands[i]], b.rows[refs[j]])`.
@@ -107,24 +138,16 @@ pub(crate) struct Kernel<T: Scalar> {
 }
 
 impl<T: Scalar> Kernel<T> {
-    /// The kernel of `metric` on the data set `rows`, and the statistics of its rows.
-    pub(crate) fn new(rows: Rows<'_, T>, metric: Metric) -> (Self, RowStats<T>) {
-        let count = rows.values.len() / rows.d.max(1);
-        let kernel = Self::with_statistics(
-            metric,
-            || product::column_means(rows.iter(), rows.d, count),
-            largest_abs(rows.values),
-        );
-        let stats = kernel.stats(rows);
-        (kernel, stats)
-    }
-
     /// The kernel of `metric` for a data set with these statistics: its `column_means`
     /// (called for L2 and squared L2 only) and its largest absolute value. Distances then have
-    /// the bits they have in a kernel made by [`Kernel::new`] on the whole set.
+    /// the bits they have in the kernel of the whole set.
     pub(crate) fn with_statistics(metric: Metric, column_means: impl FnOnce() -> Vec<T>, largest_abs: f64) -> Self {
         use product::{Correlation, Cosine, Euclidean};
-        let scale = if metric.has_product_form() { unit_scale(largest_abs) } else { 1.0 };
+        let scale = if matches!(metric, Metric::L2 | Metric::SquaredL2) {
+            PowerOfTwo::unit(largest_abs)
+        } else {
+            PowerOfTwo::new(0)
+        };
         let exponent = if let Metric::Lp(p) = metric { p } else { 0.0 };
         let col_mean = if matches!(metric, Metric::L2 | Metric::SquaredL2) { column_means() } else { Vec::new() };
         let fill: BlockFn<T> = match metric {
@@ -143,12 +166,12 @@ impl<T: Scalar> Kernel<T> {
 
     /// The statistics the kernel needs of each row of `rows` (computed row by row, so a row's
     /// statistics do not depend on the rows around it).
-    pub(crate) fn stats(&self, rows: Rows<'_, T>) -> RowStats<T> {
+    pub(crate) fn stats(&self, rows: Rows<'_, T>) -> RowStats {
         let scale = self.global.scale;
         match self.metric {
             Metric::L2 | Metric::SquaredL2 => product::column_centred(rows, &self.global.col_mean, scale),
-            Metric::Cosine => product::norms(rows, scale),
-            Metric::Correlation => product::row_centred(rows, scale),
+            Metric::Cosine => product::norms(rows),
+            Metric::Correlation => product::row_centred(rows),
             Metric::L1 | Metric::LInf | Metric::Lp(_) => RowStats::default(),
         }
     }

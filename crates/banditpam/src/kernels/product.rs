@@ -1,7 +1,7 @@
 //! Distances from a matrix product: L2, squared L2, cosine, correlation. Each is a [`Form`]:
 //! how its rows enter the product, and how a dot product becomes a distance.
 
-use super::{Global, RowSet, RowStats, Rows};
+use super::{Global, PowerOfTwo, RowSet, RowStats, Rows};
 use crate::metric::cosine_from_parts;
 use crate::scalar::Scalar;
 
@@ -20,7 +20,7 @@ fn guard_ratio<C: Scalar>() -> f64 {
 /// A metric computed from dot products.
 pub(super) trait Form {
     /// Append row `i` of `set` (`row`), shifted as the product needs, to `dst`.
-    fn gather<T: Scalar, C: Scalar>(row: &[T], i: usize, set: &RowStats<T>, global: &Global<T>, dst: &mut Vec<C>);
+    fn gather<T: Scalar, C: Scalar>(row: &[T], i: usize, set: &RowStats, global: &Global<T>, dst: &mut Vec<C>);
 
     /// The distance of row `c` of `a` and row `r` of `b` from their product `dot`; `ratio` is
     /// the share of the norms below which the result is recomputed directly.
@@ -44,9 +44,9 @@ pub(super) struct Correlation;
 
 impl<const SQUARED: bool> Form for Euclidean<SQUARED> {
     #[inline]
-    fn gather<T: Scalar, C: Scalar>(row: &[T], _: usize, _: &RowStats<T>, global: &Global<T>, dst: &mut Vec<C>) {
+    fn gather<T: Scalar, C: Scalar>(row: &[T], _: usize, _: &RowStats, global: &Global<T>, dst: &mut Vec<C>) {
         let scale = global.scale;
-        dst.extend(row.iter().zip(&global.col_mean).map(|(&v, &m)| C::from_f64((v.to_f64() - m.to_f64()) * scale)));
+        dst.extend(row.iter().zip(&global.col_mean).map(|(&v, &m)| C::from_f64(scale.times(v.to_f64() - m.to_f64()))));
     }
 
     #[inline(always)]
@@ -65,23 +65,23 @@ impl<const SQUARED: bool> Form for Euclidean<SQUARED> {
         let sq = if sq < ratio * norms { squared_l2_f64(a.rows.row(c), b.rows.row(r), scale) } else { sq };
         // Back to the data's units (overflowing to infinity only where the distance itself does).
         if SQUARED {
-            sq / scale / scale
+            scale.divide(scale.divide(sq))
         } else {
-            sq.sqrt() / scale
+            scale.divide(sq.sqrt())
         }
     }
 }
 
 impl Form for Cosine {
     #[inline]
-    fn gather<T: Scalar, C: Scalar>(row: &[T], _: usize, _: &RowStats<T>, global: &Global<T>, dst: &mut Vec<C>) {
-        let scale = global.scale;
-        dst.extend(row.iter().map(|&v| C::from_f64(v.to_f64() * scale)));
+    fn gather<T: Scalar, C: Scalar>(row: &[T], i: usize, set: &RowStats, _: &Global<T>, dst: &mut Vec<C>) {
+        let scale = set.row_scale[i];
+        dst.extend(row.iter().map(|&v| C::from_f64(scale.times(v.to_f64()))));
     }
 
     #[inline(always)]
     fn finish<T: Scalar>(
-        global: &Global<T>,
+        _: &Global<T>,
         a: RowSet<'_, T>,
         c: usize,
         b: RowSet<'_, T>,
@@ -91,7 +91,8 @@ impl Form for Cosine {
     ) -> f64 {
         let dist = cosine_from_parts(dot, a.stats.row_stat[c], b.stats.row_stat[r]);
         if dist < ratio {
-            shifted_cosine_f64(a.rows.row(c), b.rows.row(r), 0.0, 0.0, global.scale)
+            let scales = (a.stats.row_scale[c], b.stats.row_scale[r]);
+            shifted_cosine_f64(a.rows.row(c), b.rows.row(r), (0.0, 0.0), scales)
         } else {
             dist
         }
@@ -100,14 +101,14 @@ impl Form for Cosine {
 
 impl Form for Correlation {
     #[inline]
-    fn gather<T: Scalar, C: Scalar>(row: &[T], i: usize, set: &RowStats<T>, global: &Global<T>, dst: &mut Vec<C>) {
-        let (m, scale) = (set.row_mean[i].to_f64(), global.scale);
-        dst.extend(row.iter().map(|&v| C::from_f64((v.to_f64() - m) * scale)));
+    fn gather<T: Scalar, C: Scalar>(row: &[T], i: usize, set: &RowStats, _: &Global<T>, dst: &mut Vec<C>) {
+        let (m, scale) = (set.row_mean[i], set.row_scale[i]);
+        dst.extend(row.iter().map(|&v| C::from_f64(scale.times(v.to_f64()) - m)));
     }
 
     #[inline(always)]
     fn finish<T: Scalar>(
-        global: &Global<T>,
+        _: &Global<T>,
         a: RowSet<'_, T>,
         c: usize,
         b: RowSet<'_, T>,
@@ -117,8 +118,9 @@ impl Form for Correlation {
     ) -> f64 {
         let dist = cosine_from_parts(dot, a.stats.row_stat[c], b.stats.row_stat[r]);
         if dist < ratio {
-            let (mc, mr) = (a.stats.row_mean[c].to_f64(), b.stats.row_mean[r].to_f64());
-            shifted_cosine_f64(a.rows.row(c), b.rows.row(r), mc, mr, global.scale)
+            let (mc, mr) = (a.stats.row_mean[c], b.stats.row_mean[r]);
+            let scales = (a.stats.row_scale[c], b.stats.row_scale[r]);
+            shifted_cosine_f64(a.rows.row(c), b.rows.row(r), (mc, mr), scales)
         } else {
             dist
         }
@@ -143,37 +145,49 @@ pub(crate) fn add_to_sums<T: Scalar>(sums: &mut [f64], row: &[T]) {
 
 /// Column means from column sums over `count` rows.
 pub(crate) fn means_of_sums<T: Scalar>(sums: &[f64], count: usize) -> Vec<T> {
-    sums.iter().map(|s| T::from_f64(s / count.max(1) as f64)).collect()
+    // A sum of values near 1e308 overflows: that column is not centred (L2 does not depend on
+    // the centre; centring only keeps the product form's cancellation small).
+    sums.iter().map(|&s| T::from_f64(if s.is_finite() { s / count.max(1) as f64 } else { 0.0 })).collect()
 }
 
 /// L2's statistics: each row's squared norm after centring on the column means and scaling
 /// by `scale`.
-pub(super) fn column_centred<T: Scalar>(rows: Rows<'_, T>, col_mean: &[T], scale: f64) -> RowStats<T> {
+pub(super) fn column_centred<T: Scalar>(rows: Rows<'_, T>, col_mean: &[T], scale: PowerOfTwo) -> RowStats {
     let centred_sq = |row: &[T]| -> f64 {
-        row.iter().zip(col_mean).map(|(&v, &m)| ((v.to_f64() - m.to_f64()) * scale).powi(2)).sum()
+        row.iter().zip(col_mean).map(|(&v, &m)| scale.times(v.to_f64() - m.to_f64()).powi(2)).sum()
     };
-    RowStats { row_stat: rows.iter().map(centred_sq).collect(), row_mean: Vec::new() }
+    RowStats { row_stat: rows.iter().map(centred_sq).collect(), row_mean: Vec::new(), row_scale: Vec::new() }
 }
 
-/// Cosine's statistics: each scaled row's norm.
-pub(super) fn norms<T: Scalar>(rows: Rows<'_, T>, scale: f64) -> RowStats<T> {
-    let row_stat =
-        rows.iter().map(|row| row.iter().map(|v| (v.to_f64() * scale).powi(2)).sum::<f64>().sqrt()).collect();
-    RowStats { row_stat, row_mean: Vec::new() }
+/// Cosine's statistics: each row's power of two and the norm of the row scaled by it.
+/// Cosine does not change when one row is scaled, so each row takes its own power: a row of
+/// 1e-300 beside one of 1e300 keeps its digits.
+pub(super) fn norms<T: Scalar>(rows: Rows<'_, T>) -> RowStats {
+    let row_scale: Vec<PowerOfTwo> = rows.iter().map(|row| PowerOfTwo::unit(super::largest_abs(row))).collect();
+    let row_stat = rows
+        .iter()
+        .zip(&row_scale)
+        .map(|(row, s)| row.iter().map(|v| s.times(v.to_f64()).powi(2)).sum::<f64>().sqrt())
+        .collect();
+    RowStats { row_stat, row_mean: Vec::new(), row_scale }
 }
 
-/// Correlation's statistics: each row's mean, and the norm of the row centred on it (in `f64`,
-/// as the product path of correlation sees the centred rows).
-pub(super) fn row_centred<T: Scalar>(rows: Rows<'_, T>, scale: f64) -> RowStats<T> {
+/// Correlation's statistics: each row's power of two (as for cosine), the mean of the scaled
+/// row, and the norm of the scaled row centred on that mean (in `f64`, as the product path of
+/// correlation sees the centred rows). Scaling before summing keeps a row of values near
+/// 1e308 from overflowing its sum, and one of values near 1e-310 from losing digits.
+pub(super) fn row_centred<T: Scalar>(rows: Rows<'_, T>) -> RowStats {
     let d = rows.d as f64;
-    let row_mean: Vec<T> =
-        rows.iter().map(|row| T::from_f64(row.iter().map(|v| v.to_f64()).sum::<f64>() / d)).collect();
+    let row_scale: Vec<PowerOfTwo> = rows.iter().map(|row| PowerOfTwo::unit(super::largest_abs(row))).collect();
+    let row_mean: Vec<f64> =
+        rows.iter().zip(&row_scale).map(|(row, s)| row.iter().map(|v| s.times(v.to_f64())).sum::<f64>() / d).collect();
     let row_stat = rows
         .iter()
         .zip(&row_mean)
-        .map(|(row, &m)| row.iter().map(|&v| ((v.to_f64() - m.to_f64()) * scale).powi(2)).sum::<f64>().sqrt())
+        .zip(&row_scale)
+        .map(|((row, &m), s)| row.iter().map(|&v| (s.times(v.to_f64()) - m).powi(2)).sum::<f64>().sqrt())
         .collect();
-    RowStats { row_stat, row_mean }
+    RowStats { row_stat, row_mean, row_scale }
 }
 
 /// The rows `ids`, each as the form `F` enters it into the product, one after the other,
@@ -225,42 +239,43 @@ const REFERENCE_TILE: usize = 256;
 
 /// Squared L2 distance of `scale x` and `scale y`, accumulated in `f64`, vectorisable.
 #[inline]
-fn squared_l2_f64<T: Scalar>(x: &[T], y: &[T], scale: f64) -> f64 {
+fn squared_l2_f64<T: Scalar>(x: &[T], y: &[T], scale: PowerOfTwo) -> f64 {
     const LANES: usize = 8;
     let mut acc = [0.0f64; LANES];
     let mut xc = x.chunks_exact(LANES);
     let mut yc = y.chunks_exact(LANES);
     for (cx, cy) in (&mut xc).zip(&mut yc) {
         for l in 0..LANES {
-            let diff = (cx[l].to_f64() - cy[l].to_f64()) * scale;
+            let diff = scale.times(cx[l].to_f64() - cy[l].to_f64());
             acc[l] += diff * diff;
         }
     }
     for (a, b) in xc.remainder().iter().zip(yc.remainder()) {
-        let diff = (a.to_f64() - b.to_f64()) * scale;
+        let diff = scale.times(a.to_f64() - b.to_f64());
         acc[0] += diff * diff;
     }
     acc.iter().sum()
 }
 
-/// `1 - cos(x - mx, y - my)` accumulated in `f64` on values multiplied by `scale` (which
-/// leaves the cosine as it is, but keeps the squares finite), vectorisable.
+/// `1 - cos(sx x - mx, sy y - my)` accumulated in `f64` (the powers of two `sx` and `sy` leave
+/// the cosine as it is, but keep the squares finite; `mx` and `my` are means of the scaled
+/// rows), vectorisable.
 #[inline]
-fn shifted_cosine_f64<T: Scalar>(x: &[T], y: &[T], mx: f64, my: f64, scale: f64) -> f64 {
+fn shifted_cosine_f64<T: Scalar>(x: &[T], y: &[T], (mx, my): (f64, f64), (sx, sy): (PowerOfTwo, PowerOfTwo)) -> f64 {
     const LANES: usize = 8;
     let (mut dot, mut xx, mut yy) = ([0.0f64; LANES], [0.0f64; LANES], [0.0f64; LANES]);
     let mut xc = x.chunks_exact(LANES);
     let mut yc = y.chunks_exact(LANES);
     for (cx, cy) in (&mut xc).zip(&mut yc) {
         for l in 0..LANES {
-            let (a, b) = ((cx[l].to_f64() - mx) * scale, (cy[l].to_f64() - my) * scale);
+            let (a, b) = (sx.times(cx[l].to_f64()) - mx, sy.times(cy[l].to_f64()) - my);
             dot[l] += a * b;
             xx[l] += a * a;
             yy[l] += b * b;
         }
     }
     for (a, b) in xc.remainder().iter().zip(yc.remainder()) {
-        let (a, b) = ((a.to_f64() - mx) * scale, (b.to_f64() - my) * scale);
+        let (a, b) = (sx.times(a.to_f64()) - mx, sy.times(b.to_f64()) - my);
         dot[0] += a * b;
         xx[0] += a * a;
         yy[0] += b * b;

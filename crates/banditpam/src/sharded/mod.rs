@@ -142,6 +142,7 @@ impl<'a, T: Scalar> DenseChunk<'a, T> {
         } else {
             check_dense(values, values.len().div_ceil(d), d, metric)?
         };
+        crate::data::check_squares(metric, stats.largest_abs)?;
         let kernel =
             Kernel::with_statistics(metric, || means_of_sums(&stats.column_sums, stats.rows), stats.largest_abs);
         Ok(DenseChunk { values, offset, d, kernel })

@@ -97,3 +97,18 @@ fn buffers_over_the_memory_budget_are_refused_naming_them() {
     assert_eq!(narrow.sorted_medoids(), wide.sorted_medoids());
     assert!(narrow.cache_hits.total() < wide.cache_hits.total());
 }
+
+#[test]
+fn matrix_methods_refuse_to_run_for_hours_without_their_matrix() {
+    let values: Vec<f64> = (0..12_000).map(|i| i as f64).collect();
+    let data = DenseData::new(&values, 12_000, 1, Metric::L1).unwrap();
+    for algorithm in [Algorithm::Pam, Algorithm::FastPam1, Algorithm::FasterPam] {
+        let e = KMedoids::new(3).algorithm(algorithm).memory_budget(Some(100 << 20)).fit(&data).unwrap_err();
+        assert!(matches!(e, Error::OverMemoryBudget { .. }), "{algorithm}: {e}");
+        assert!(e.to_string().contains("nearswap"), "{e}");
+    }
+    // Small data runs without the matrix as before.
+    let small = DenseData::new(&values[..500], 500, 1, Metric::L1).unwrap();
+    let fit = KMedoids::new(3).algorithm(Algorithm::Pam).memory_budget(Some(1000)).fit(&small).unwrap();
+    assert_eq!(fit.matrix, None);
+}

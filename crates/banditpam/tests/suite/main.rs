@@ -2,6 +2,7 @@
 //! of one per file).
 #![allow(dead_code)]
 
+mod adversarial;
 mod bandit;
 mod common;
 mod equivalence;
