@@ -97,6 +97,13 @@ pub(crate) trait ChunkRows: Sync {
     /// Local rows `local` as targets for other chunks.
     fn targets(&self, local: &[usize]) -> Result<Targets>;
 
+    /// A distance of this chunk's in the data's units: chunks of data of extreme magnitude
+    /// hand the search rescaled distances (as `data::Rescaled` does in memory), and losses
+    /// reported to the caller go back.
+    fn in_data_units(&self, distance: f64) -> f64 {
+        distance
+    }
+
     /// Whether `interrupt` was asked for: a chunk task stops between blocks.
     fn check_interrupted(&self) -> Result<()> {
         Ok(())

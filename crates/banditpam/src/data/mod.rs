@@ -27,7 +27,7 @@ pub use dense::{cross_distances, flatten_rows, DenseData};
 pub use matrix::DistanceMatrix;
 pub use objects::{levenshtein, Objects};
 pub use precomputed::Precomputed;
-pub(crate) use rescaled::Rescaled;
+pub(crate) use rescaled::{rescaled_exponent, Rescaled};
 pub use series::{dtw, Series};
 pub use sparse::SparseData;
 pub use strings::Strings;

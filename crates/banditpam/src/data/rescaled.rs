@@ -9,6 +9,16 @@ use crate::kernels::PowerOfTwo;
 /// numbers, and ordinary data is left exactly as it is.
 const LARGEST_UNSCALED_EXPONENT: i32 = 128;
 
+/// The power of two a fit divides dissimilarities by, for data of this scale exponent: the
+/// exponent itself beyond [`LARGEST_UNSCALED_EXPONENT`], else 0 (nothing rescaled).
+pub(crate) fn rescaled_exponent(scale_exponent: i32) -> i32 {
+    if scale_exponent.abs() > LARGEST_UNSCALED_EXPONENT {
+        scale_exponent
+    } else {
+        0
+    }
+}
+
 /// `data`'s dissimilarities divided by 2^`exponent`: exact (only the exponents of the values
 /// change), so a search makes the same choices on them as on the data scaled to [0, 1].
 pub(crate) struct Rescaled<'a> {
@@ -21,12 +31,8 @@ impl<'a> Rescaled<'a> {
     /// `data` rescaled when its scale exponent is beyond [`LARGEST_UNSCALED_EXPONENT`]; `None`
     /// for data of ordinary magnitude.
     pub(crate) fn when_extreme(data: &'a dyn Dissimilarity) -> Option<Self> {
-        let exponent = data.scale_exponent();
-        (exponent.abs() > LARGEST_UNSCALED_EXPONENT).then(|| Rescaled {
-            data,
-            factor: PowerOfTwo::new(-exponent),
-            exponent,
-        })
+        let exponent = rescaled_exponent(data.scale_exponent());
+        (exponent != 0).then(|| Rescaled { data, factor: PowerOfTwo::new(-exponent), exponent })
     }
 
     /// The power of two the dissimilarities were divided by: a loss on them times 2^exponent

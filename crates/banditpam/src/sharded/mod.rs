@@ -40,10 +40,10 @@ use crate::algorithms::onebatch::plan::{draw_batch, random_medoids};
 use crate::algorithms::onebatch::{self, protocol as batch};
 use crate::algorithms::{nearswap, Algorithm};
 use crate::chunks::{ChunkRows, ChunkTask, Executor};
-use crate::data::check_dense;
+use crate::data::{check_dense, rescaled_exponent};
 use crate::error::{Error, Result};
 use crate::init::{Init, ONEBATCH_START_PASSES};
-use crate::kernels::{add_to_sums, largest_abs, means_of_sums, Kernel, RowSet, Rows};
+use crate::kernels::{add_to_sums, largest_abs, means_of_sums, Kernel, PowerOfTwo, RowSet, Rows};
 use crate::metric::Metric;
 use crate::params::CheckedKMedoids;
 use crate::result::PhaseSeconds;
@@ -125,6 +125,9 @@ pub struct DenseChunk<'a, T: Scalar> {
     offset: usize,
     d: usize,
     kernel: Kernel<T>,
+    /// Distances are multiplied by this before the search sees them: 1, or for data of
+    /// extreme magnitude the power of two the in-memory fit divides them by.
+    distance_scale: PowerOfTwo,
 }
 
 impl<'a, T: Scalar> DenseChunk<'a, T> {
@@ -145,7 +148,8 @@ impl<'a, T: Scalar> DenseChunk<'a, T> {
         crate::data::check_squares(metric, stats.largest_abs)?;
         let kernel =
             Kernel::with_statistics(metric, || means_of_sums(&stats.column_sums, stats.rows), stats.largest_abs);
-        Ok(DenseChunk { values, offset, d, kernel })
+        let distance_scale = PowerOfTwo::new(-rescaled_exponent(metric.scale_exponent(stats.largest_abs)));
+        Ok(DenseChunk { values, offset, d, kernel, distance_scale })
     }
 
     /// Rows of the chunk at `local`, copied next to each other (or all of them as they are).
@@ -176,6 +180,7 @@ impl<'a, T: Scalar> DenseChunk<'a, T> {
                 dst,
             );
         });
+        out[..ia.len() * width].iter_mut().for_each(|v| *v = self.distance_scale.times(*v));
         if let Some(pos) = out[..ia.len() * width].iter().position(|v| !v.is_finite()) {
             let (from, to) = (names.0[pos / width.max(1)], names.1[pos % width.max(1)]);
             return Err(Error::NonFiniteDissimilarity { from, to, value: out[pos] });
@@ -204,7 +209,7 @@ impl<'a, T: Scalar> DenseChunk<'a, T> {
                 let (best, value) =
                     row.iter().enumerate().fold((0, f64::INFINITY), |b, (j, &v)| if v < b.1 { (j, v) } else { b });
                 labels.push(best);
-                distances.push(value);
+                distances.push(self.in_data_units(value));
             }
         }
         Ok((labels, distances))
@@ -244,6 +249,10 @@ impl<T: Scalar> ChunkRows for DenseChunk<'_, T> {
     fn distances_to_targets(&self, local: &[usize], targets: &Targets, out: &mut [f64]) -> Result<()> {
         let names: Vec<usize> = local.iter().map(|&r| self.offset + r).collect();
         self.between(&self.rows_at(local), &self.target_values(targets)?, out, (&names, &targets.ids))
+    }
+
+    fn in_data_units(&self, distance: f64) -> f64 {
+        self.distance_scale.divide(distance)
     }
 
     fn targets(&self, local: &[usize]) -> Result<Targets> {

@@ -107,3 +107,33 @@ fn what_a_sharded_fit_cannot_do_is_refused() {
     let mut stats = DataStats::new(2);
     assert!(matches!(stats.fold(&[1.0, f64::NAN]), Err(Error::NonFiniteValue { row: 0, col: 1, .. })));
 }
+
+#[test]
+fn chunks_of_extreme_magnitude_find_the_in_memory_medoids() {
+    // Rows near 1e-310 and 1e300: the in-memory fit rescales its dissimilarities, and so do
+    // the chunks, so the search sees the same numbers.
+    let (n, d) = (300, 3);
+    let base = groups(n, d, 8);
+    for scale in [1e-310, 1e300] {
+        let rows: Vec<f64> = base.iter().map(|v| v * scale).collect();
+        for metric in [Metric::L1, Metric::L2] {
+            let data = DenseData::new(&rows, n, d, metric).unwrap();
+            for algorithm in [Algorithm::OneBatchPam, Algorithm::NearSwap] {
+                let params = KMedoids::new(5).algorithm(algorithm).seed(2).check().unwrap();
+                let memory = params.fit(&data).unwrap();
+                for sizes in [&[n][..], &[64, 7]] {
+                    let found = sharded(&rows, d, metric, &params, sizes, true).unwrap();
+                    let what = format!("{scale:e} {metric:?} {algorithm} chunks {sizes:?}");
+                    assert_eq!(found.medoids, memory.medoids, "{what}");
+                    assert!(
+                        (found.loss - memory.loss).abs() <= 1e-9 * memory.loss,
+                        "{what}: {} {}",
+                        found.loss,
+                        memory.loss
+                    );
+                    assert!((found.build_loss - memory.build_loss).abs() <= 1e-9 * memory.build_loss, "{what}");
+                }
+            }
+        }
+    }
+}

@@ -131,7 +131,7 @@ impl ChunkTask for Task {
                 let mut loss = ExactSum::new();
                 for r in all {
                     let best = (0..medoids.len()).map(|i| dists[i * chunk.len() + r]).fold(f64::INFINITY, f64::min);
-                    loss.add(chunk.weight(r) * best);
+                    loss.add(chunk.weight(r) * chunk.in_data_units(best));
                 }
                 Ok(Reply::Loss(loss))
             }
