@@ -3,6 +3,7 @@
     bash bench/run.sh --setup-only && bench/.venv/bin/python bench/scale.py
     bench/.venv/bin/python bench/scale.py --cases mnist-shifted:30000:10,mnist-shifted:100000:100 \\
         --gap-max-n 30000
+    bench/.venv/bin/python bench/scale.py --resume --cases gauss64:1000000:10   # add to the last run
 
 Data: shifted MNIST (784-d float32, `suite.mnist`) and a 64-d Gaussian mixture (100 centres,
 float32). Methods: our auto, nearswap and onebatch, the onebatch package's OneBatchPAM, and
@@ -12,6 +13,10 @@ peak memory, distance evaluations, the loss recomputed in float64 from the medoi
 the lowest of the case), and, for n <= --gap-max-n, `banditpam_rs.swap_gap` of each answer
 (the best single swap's relative gain: 0 at a swap-local optimum). Writes
 bench/results/scale.jsonl, scale.png, and the "Beyond the matrix" section of BENCHMARKS.md.
+
+The whole default run takes several hours. `--resume` keeps the rows already in scale.jsonl,
+runs only the (case, method) pairs it lacks, and reports on all of them, so the run can be
+made in parts; each row records the date and the commit it was measured at.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import subprocess
 import sys
 import tempfile
 import time
@@ -71,6 +77,27 @@ def gap_of(path: Path, medoids: list[int], threads: int) -> float:
     return swap_gap(np.load(path, mmap_mode="r"), medoids, n_threads=threads).gap
 
 
+def commit() -> str:
+    """The checked-out commit (short), with "+" if the work tree differs from it."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "crates", "python"], cwd=ROOT)
+    return head.stdout.strip() + ("+" if dirty.returncode else "")
+
+
+def ran_by_auto(row: dict, n: int) -> str | None:
+    """The method `auto` ran: from its result, or, when it timed out, nearswap beyond n = 30,000
+    (auto's rule there, docs/ALGORITHMS.md), whose own row would repeat the same run."""
+    if "timeout" in row.get("error", "") and n > 30_000:
+        return "nearswap"
+    return row.get("ran")
+
+
+def case_order(rows: list[dict]) -> list[dict]:
+    """Rows by data, n, k and then the order the methods run in."""
+    names = OURS + [ONEBATCH, FASTERPAM]
+    return sorted(rows, key=lambda r: (r["data"], r["n"], r["k"], names.index(r["method"])))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", default=DEFAULT_CASES, help="data:n:k,... (data: mnist-shifted or gauss64)")
@@ -78,6 +105,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=1800)
     parser.add_argument("--matrix-max-n", type=int, default=40_000, help="largest n for kmedoids' matrix")
     parser.add_argument("--gap-max-n", type=int, default=100_000, help="largest n for swap_gap")
+    parser.add_argument("--resume", action="store_true", help="keep scale.jsonl's rows and run only what it lacks")
     args = parser.parse_args()
     cases = []
     for spec in args.cases.split(","):
@@ -85,22 +113,30 @@ def main() -> None:
         cases.append(Case(name, int(n), int(k), "euclidean"))
     RESULTS.mkdir(parents=True, exist_ok=True)
     raw = RESULTS / "scale.jsonl"
-    rows = []
+    rows = [json.loads(line) for line in raw.open()] if args.resume and raw.exists() else []
+    done = {(row["data"], row["n"], row["k"], row["method"]): row for row in rows}
+    measured_at = {"date": str(datetime.date.today()), "commit": commit()}
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, raw.open("w") as out:
+    with tempfile.TemporaryDirectory() as tmp, raw.open("a" if args.resume else "w") as out:
         for case in cases:
+            methods = OURS + [ONEBATCH] + ([FASTERPAM] if case.n <= args.matrix_max_n else [])
+            todo = [m for m in methods if (case.data, case.n, case.k, m) not in done]
+            auto_row = done.get((case.data, case.n, case.k, "banditpam-rs auto"), {})
+            auto_ran = ran_by_auto(auto_row, case.n)
+            if auto_ran == "nearswap" and todo == ["banditpam-rs nearswap"]:
+                continue  # the auto row is this method's run
+            if not todo:
+                continue
             x = data(case.data, case.n)
             path = Path(tmp) / f"{case.data}-{case.n}.npy"
             if not path.exists():
                 np.save(path, x)
-            methods = OURS + [ONEBATCH] + ([FASTERPAM] if case.n <= args.matrix_max_n else [])
-            auto_ran = None
-            for method in methods:
+            for method in todo:
                 if method == "banditpam-rs nearswap" and auto_ran == "nearswap":
                     continue  # the auto row is this method's run
                 result = run(method, path, case, 0, args.threads, args.timeout)
-                auto_ran = result.get("ran") if method == "banditpam-rs auto" else auto_ran
-                row = {"data": case.data, "n": case.n, "k": case.k, "method": method, **result}
+                auto_ran = ran_by_auto(result, case.n) if method == "banditpam-rs auto" else auto_ran
+                row = {"data": case.data, "n": case.n, "k": case.k, "method": method, **measured_at, **result}
                 if "medoids" in result:
                     row["loss"] = exact_loss(x, result["medoids"]) / case.n
                     if case.n <= args.gap_max_n:
@@ -112,9 +148,12 @@ def main() -> None:
                 keys = ("data", "n", "k", "method", "ran", "seconds", "peak_rss_mib", "loss", "swap_gap", "error")
                 print(json.dumps({key: row.get(key) for key in keys}), flush=True)
             del x
+    rows = case_order(rows)
+    runs = sorted({(row.get("date", "?"), row.get("commit", "?")) for row in rows})
     meta = (
-        f"Generated by `bench/.venv/bin/python bench/scale.py {' '.join(sys.argv[1:])}` on "
-        f"{datetime.date.today()}, in {(time.perf_counter() - started) / 60:.0f} minutes. Machine: {machine()}. "
+        f"Generated by `bench/.venv/bin/python bench/scale.py` (last: `{' '.join(sys.argv[1:])}`, "
+        f"{(time.perf_counter() - started) / 60:.0f} minutes); rows measured on "
+        f"{', '.join(f'{date} at {rev}' for date, rev in runs)}. Machine: {machine()}. "
         f"{args.threads} threads for everyone, each fit in its own subprocess (timeout {args.timeout:.0f} s); seed 0. "
         "Times include kmedoids' float64 matrix (scikit-learn). Losses per point, recomputed in float64 from "
         "the medoids; `vs best` is the loss over the lowest of the case. Raw rows: `bench/results/scale.jsonl`."
@@ -159,6 +198,9 @@ def write_report(rows: list[dict], path: Path, meta: str) -> None:
                 gap,
             ]
         lines.append("| " + " | ".join(map(str, cells)) + " |")
+    measured = {f"{row['data']}:{row['n']}:{row['k']}" for row in rows}
+    missing = [case for case in DEFAULT_CASES.split(",") if case not in measured]
+    pending = [f"Not measured yet (`--resume` adds them): {', '.join(missing)}.", ""] if missing else []
     section = [
         SCALE_MARK,
         "",
@@ -168,6 +210,7 @@ def write_report(rows: list[dict], path: Path, meta: str) -> None:
         "",
         *lines,
         "",
+        *pending,
         "Plot: `bench/results/scale.png` (seconds and loss relative to the best, against n).",
         "",
     ]

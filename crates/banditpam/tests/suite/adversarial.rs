@@ -253,3 +253,23 @@ fn sums_beyond_f64_are_a_typed_error_not_a_panic() {
         assert!(is_range_error(&error), "{algorithm}: {error}");
     }
 }
+
+#[test]
+fn sampling_methods_on_tiny_data_match_the_rescaled_copy_at_size() {
+    // At n = 2,000 OneBatchPAM samples a batch and nearswap and BanditPAM++ sample references:
+    // on data near 1e-310 their statistics underflowed (losses 50-70% above PAM's).
+    let (n, d) = (2000, 4);
+    let unit_values = uniform(n, d, 12);
+    let tiny: Vec<f64> = unit_values.iter().map(|v| v * 2f64.powi(-1030)).collect();
+    for metric in [Metric::L1, Metric::LInf, Metric::Lp(3.0), Metric::L2] {
+        let (data, unit) =
+            (DenseData::new(&tiny, n, d, metric).unwrap(), DenseData::new(&unit_values, n, d, metric).unwrap());
+        for algorithm in [Algorithm::OneBatchPam, Algorithm::NearSwap, Algorithm::BanditPamPlusPlus] {
+            let model = KMedoids::new(8).algorithm(algorithm).seed(6);
+            let (a, b) = (model.fit(&data).unwrap(), model.fit(&unit).unwrap());
+            assert_eq!(a.sorted_medoids(), b.sorted_medoids(), "{metric} {algorithm}");
+            let back = a.loss * 2f64.powi(515) * 2f64.powi(515);
+            assert!((back - b.loss).abs() <= 1e-9 * b.loss, "{metric} {algorithm}: {back} vs {}", b.loss);
+        }
+    }
+}
