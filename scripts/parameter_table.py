@@ -13,16 +13,18 @@ def cell(text: str) -> str:
 def main() -> None:
     print(".. list-table::")
     print("   :header-rows: 1")
-    print("   :widths: 18 18 16 12 36")
+    print("   :widths: 16 16 12 14 10 32")
     print()
     print("   * - Python")
     print("     - CLI")
+    print("     - R")
     print("     - Rust builder")
     print("     - Default")
     print("     - Meaning")
-    for keyword, name, flag, _kind, default, help_text in _core.PARAMETERS:
+    for keyword, name, flag, _kind, default, help_text, r_name in _core.PARAMETERS:
         print(f"   * - ``{keyword}``")
         print(f"     - ``--{flag}``" if flag else "     - (see below)" if keyword == "sample_weight" else "     -")
+        print(f"     - ``{r_name}``")
         print(f"     - ``{name}``")
         print(f"     - ``{default!r}``")
         print(f"     - {cell(help_text)}")

@@ -33,7 +33,7 @@ def generated() -> str:
     lines.append("class _FitParameters(TypedDict, total=False):")
     lines.append('    """The keyword arguments of `fit`, `select_k` and `check_parameters`."""')
     lines.append("")
-    for keyword, _name, _flag, kind, _default, _help in _core.PARAMETERS:
+    for keyword, _name, _flag, kind, _default, _help, _r_name in _core.PARAMETERS:
         lines.append(f"    {keyword}: {TYPES[kind]}")
     lines += ["", END]
     return "\n".join(lines)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command: formatting, lints, every test (Rust and Python), the
-# documentation site with its examples and doctests, and the wheel on a second Python.
+# documentation site with its examples and doctests, the R package, and the wheel on a second
+# Python.
 # Installs what it needs: a venv in .venv (scripts/python-env.sh), with the package installed
 # as the one abi3 wheel that `maturin build --release` makes (the tests run on the wheel users
 # install, not on a development build), and a Debian chroot for the second Python.
@@ -26,6 +27,13 @@ echo "== pytest"
 echo "== stubs: the generated part current, the whole checked against the module (stubtest)"
 .venv/bin/python scripts/stubs.py --check
 .venv/bin/python -m mypy.stubtest banditpam_rs._core
+
+echo "== the R package (scripts/r-check.sh)"
+if [ "${SKIP_R:-0}" = 1 ]; then
+    echo "skipped (SKIP_R=1)"
+else
+    bash scripts/r-check.sh
+fi
 
 echo "== documentation site (scripts/docs.sh)"
 bash scripts/docs.sh

@@ -15,7 +15,7 @@ from . import _core
 
 #: The core's parameter table by Python keyword: ``(keyword, core name, CLI flag, kind,
 #: default, help)``, the one list the estimators' defaults and docs are checked against.
-PARAMETERS: dict[str, tuple[str, str, str | None, str, Any, str]] = {row[0]: row for row in _core.PARAMETERS}
+PARAMETERS: dict[str, tuple[str, str, str | None, str, Any, str, str]] = {row[0]: row for row in _core.PARAMETERS}
 
 
 class _BaseKMedoids(ClusterMixin, TransformerMixin, BaseEstimator):

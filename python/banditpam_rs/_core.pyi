@@ -12,7 +12,7 @@ __version__: str
 #: The keyword arguments `fit` maps onto the core's builder (its one parameter table).
 FIT_PARAMETERS: Final[list[str]]
 #: The core's parameter table: (keyword, core name, CLI flag, kind, default, help) per parameter.
-PARAMETERS: Final[list[tuple[str, str, str | None, str, Any, str]]]
+PARAMETERS: Final[list[tuple[str, str, str | None, str, Any, str, str]]]
 
 # BEGIN generated from _core.PARAMETERS by scripts/stubs.py: do not edit
 __all__ = [

@@ -65,8 +65,8 @@ fn value_of(parameter: &Parameter, value: &Bound<'_, PyAny>) -> PyResult<Value> 
     })
 }
 
-/// The table for Python: `(keyword, core name, flag, kind, default, help)` per parameter, the
-/// default as a Python value (None: unset).
+/// The table for Python: `(keyword, core name, flag, kind, default, help, R name)` per
+/// parameter, the default as a Python value (None: unset).
 pub(crate) fn table(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyAny>>> {
     PARAMETERS
         .iter()
@@ -78,7 +78,7 @@ pub(crate) fn table(py: Python<'_>) -> PyResult<Vec<Bound<'_, PyAny>>> {
                 _ => py.None().into_bound(py),
             };
             let kind = format!("{:?}", p.kind);
-            (p.keyword, p.name, p.flag, kind, default, p.full_help()).into_pyobject(py).map(Bound::into_any)
+            (p.keyword, p.name, p.flag, kind, default, p.full_help(), p.r_name()).into_pyobject(py).map(Bound::into_any)
         })
         .collect()
 }

@@ -53,7 +53,7 @@ def test_the_core_takes_every_keyword_of_its_table_and_no_other():
     X = np.random.default_rng(0).normal(size=(40, 2))
     values = {"Count": 2, "OptionalCount": None, "Bytes": 1 << 30, "Number": 4.0, "OptionalFlag": None}
     values |= {"Seed": 3, "Method": "pam", "Init": "build", "Weights": [1.0] * 40}
-    given = {keyword: values[kind] for keyword, _name, _flag, kind, _default, _help in _core.PARAMETERS}
+    given = {keyword: values[kind] for keyword, _name, _flag, kind, _default, _help, _r_name in _core.PARAMETERS}
     fit = _core.fit(X, metric="euclidean", **given)
     assert fit.method == "pam" and len(fit.medoids) == 2
     with pytest.raises(TypeError, match='unknown parameter "n_cluster"'):
@@ -70,7 +70,7 @@ def test_the_core_takes_every_keyword_of_its_table_and_no_other():
 @pytest.mark.skipif(not CLI.exists(), reason="the command-line tool is built by cargo")
 def test_the_command_line_has_one_option_per_flagged_parameter():
     text = subprocess.run([CLI, "fit", "--help"], capture_output=True, text=True, check=True).stdout
-    for _keyword, _name, flag, _kind, default, help_text in _core.PARAMETERS:
+    for _keyword, _name, flag, _kind, default, help_text, _r_name in _core.PARAMETERS:
         if flag is None:
             continue
         assert f"--{flag} <" in text, flag

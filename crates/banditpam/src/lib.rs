@@ -72,4 +72,6 @@ pub use result::{Clustering, PhaseCounts, PhaseSeconds};
 pub use scalar::Scalar;
 pub use schema::{Kind, Parameter, Value, PARAMETERS};
 pub use select_k::{select_k, select_k_with_observer, KScore, KSelection};
-pub use silhouette::{medoid_silhouette_samples, silhouette_samples, silhouette_samples_with_observer};
+pub use silhouette::{
+    medoid_silhouette_samples, partition_profile, silhouette_samples, silhouette_samples_with_observer, ObjectProfile,
+};

@@ -3,7 +3,8 @@
 //!
 //! The surfaces read this table instead of listing parameters themselves: the Python binding
 //! converts keyword arguments by each parameter's [`Kind`] and applies them with
-//! [`KMedoids::set`]; the command-line tool makes one option per parameter that has a flag,
+//! [`KMedoids::set`], and the R package does the same with its arguments' R names
+//! ([`Parameter::r_name`]); the command-line tool makes one option per parameter that has a flag,
 //! with this help and default, and parses its text with [`Kind::parse`]; the documentation's
 //! parameter table and the Python stubs are generated from it. Adding a parameter is adding a
 //! builder method and one row here.
@@ -163,7 +164,7 @@ type Setter = fn(KMedoids, Value) -> std::result::Result<KMedoids, Refusal>;
 pub struct Parameter {
     /// The builder's name, used in the core's errors (`k`, `algorithm`, `threads`, ...).
     pub name: &'static str,
-    /// The keyword in Python and R (`n_clusters`, `method`, `n_threads`, ...).
+    /// The keyword in Python (`n_clusters`, `method`, `n_threads`, ...).
     pub keyword: &'static str,
     /// The command-line option without its dashes, if the tool has one (`method`, `memory`).
     pub flag: Option<&'static str>,
@@ -194,9 +195,27 @@ impl Parameter {
         })
     }
 
-    /// The parameter Python and R call `keyword`.
+    /// The parameter Python calls `keyword`.
     pub fn by_keyword(keyword: &str) -> Option<&'static Parameter> {
         PARAMETERS.iter().find(|p| p.keyword == keyword)
+    }
+
+    /// The argument in R: the command-line option with `_` for `-` where there is one (R
+    /// users write `cluster::pam`'s short names, as on the command line), else the builder's
+    /// name.
+    ///
+    /// ```
+    /// use banditpam::Parameter;
+    /// let names = ["k", "algorithm", "memory_budget", "weights"].map(|n| Parameter::named(n).unwrap().r_name());
+    /// assert_eq!(names, ["k", "method", "memory", "weights"]);
+    /// ```
+    pub fn r_name(&self) -> String {
+        self.flag.map_or_else(|| self.name.to_string(), |flag| flag.replace('-', "_"))
+    }
+
+    /// The parameter R calls `name` ([`Parameter::r_name`]).
+    pub fn by_r_name(name: &str) -> Option<&'static Parameter> {
+        PARAMETERS.iter().find(|p| p.r_name() == name)
     }
 
     /// The help, followed by the accepted names where the kind has a fixed list.

@@ -42,6 +42,42 @@ pub fn silhouette_samples_with_observer<D: Dissimilarity + ?Sized>(
     threads: Option<usize>,
     observer: &dyn Observer,
 ) -> Result<Vec<f64>> {
+    Ok(partition_profile(data, labels, threads, observer)?.into_iter().map(|p| p.silhouette).collect())
+}
+
+/// One object's place in a partition, from its dissimilarities to every object: what
+/// `cluster::pam` in R reports per object and, summed per cluster, as each cluster's
+/// diameter, separation and isolation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ObjectProfile {
+    /// The Silhouette ([`silhouette_samples`]).
+    pub silhouette: f64,
+    /// The label of the other cluster of least mean dissimilarity (the Silhouette's `b`).
+    pub neighbour: usize,
+    /// The largest dissimilarity to another member of its cluster (0 for a cluster of one).
+    pub farthest_within: f64,
+    /// The least dissimilarity to an object of another cluster.
+    pub nearest_outside: f64,
+}
+
+/// The [`ObjectProfile`] of each object under `labels`, in one pass over all n^2 pairs (as
+/// [`silhouette_samples`], whose errors it shares), polling `observer`.
+///
+/// ```
+/// use banditpam::{partition_profile, Precomputed, Silent};
+/// // Two tight pairs far apart.
+/// let d = [0.0, 1.0, 9.0, 9.0, 1.0, 0.0, 9.0, 8.0, 9.0, 9.0, 0.0, 1.0, 9.0, 8.0, 1.0, 0.0];
+/// let data = Precomputed::new(&d, 4, 4).unwrap();
+/// let p = partition_profile(&data, &[5, 5, 7, 7], None, &Silent).unwrap();
+/// assert_eq!((p[0].neighbour, p[2].neighbour), (7, 5));
+/// assert_eq!((p[1].farthest_within, p[1].nearest_outside), (1.0, 8.0));
+/// ```
+pub fn partition_profile<D: Dissimilarity + ?Sized>(
+    data: &D,
+    labels: &[usize],
+    threads: Option<usize>,
+    observer: &dyn Observer,
+) -> Result<Vec<ObjectProfile>> {
     let n = data.len();
     if labels.len() != n {
         return Err(Error::InvalidParameter {
@@ -50,7 +86,7 @@ pub fn silhouette_samples_with_observer<D: Dissimilarity + ?Sized>(
             value: format!("{} labels for n = {n}", labels.len()),
         });
     }
-    // Clusters numbered 0..c in order of first appearance.
+    // Clusters numbered 0..c in the order of their labels.
     let mut ids: Vec<usize> = labels.to_vec();
     ids.sort_unstable();
     ids.dedup();
@@ -74,24 +110,26 @@ pub fn silhouette_samples_with_observer<D: Dissimilarity + ?Sized>(
         // make larger kernel calls than the search's 16.
         let per_task = ((1usize << 22) / n).clamp(16, 256);
         ctx.sweep_in_tasks(Phase::Other, &objects, per_task, |i, row| {
-            let mut sums = vec![0.0f64; clusters];
-            for (&d, &c) in row.iter().zip(&cluster) {
-                sums[c] += d;
-            }
             let own = cluster[i];
-            if sizes[own] == 1 {
-                return 0.0;
+            let mut sums = vec![0.0f64; clusters];
+            let (mut farthest_within, mut nearest_outside) = (0.0f64, f64::INFINITY);
+            for (j, (&d, &c)) in row.iter().zip(&cluster).enumerate() {
+                sums[c] += d;
+                if c != own {
+                    nearest_outside = nearest_outside.min(d);
+                } else if j != i {
+                    farthest_within = farthest_within.max(d);
+                }
             }
             // Without d(i, i), which a matrix or a function need not make 0.
-            let a = (sums[own] - row[i]) / (sizes[own] - 1) as f64;
-            let b =
-                (0..clusters).filter(|&c| c != own).map(|c| sums[c] / sizes[c] as f64).fold(f64::INFINITY, f64::min);
+            let a = if sizes[own] > 1 { (sums[own] - row[i]) / (sizes[own] - 1) as f64 } else { 0.0 };
+            let (b, neighbour) = (0..clusters)
+                .filter(|&c| c != own)
+                .map(|c| (sums[c] / sizes[c] as f64, c))
+                .fold((f64::INFINITY, own), |m, e| if e.0 < m.0 { e } else { m });
             let scale = a.max(b);
-            if scale > 0.0 {
-                (b - a) / scale
-            } else {
-                0.0
-            }
+            let silhouette = if sizes[own] > 1 && scale > 0.0 { (b - a) / scale } else { 0.0 };
+            ObjectProfile { silhouette, neighbour: ids[neighbour], farthest_within, nearest_outside }
         })
     })?
 }

@@ -1,7 +1,8 @@
 //! The Silhouette and Medoid Silhouette against brute-force definitions, and choosing k.
 
 use banditpam::{
-    medoid_silhouette_samples, select_k, silhouette_samples, DenseData, Error, KMedoids, KScore, Metric, Objects,
+    medoid_silhouette_samples, partition_profile, select_k, silhouette_samples, DenseData, Error, KMedoids, KScore,
+    Metric, Objects, Silent,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -58,6 +59,37 @@ fn silhouette_matches_the_definition() {
             for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
                 assert!((g - e).abs() < 1e-12, "n {n}, point {i}: {g} vs {e}");
             }
+        }
+    }
+}
+
+#[test]
+fn partition_profile_matches_brute_force() {
+    for (n, clusters, seed) in [(60, 3, 5), (41, 40, 6), (150, 6, 7)] {
+        let rows = random_rows(n, 3, seed);
+        let flat: Vec<f64> = rows.concat();
+        let data = DenseData::new(&flat, n, 3, Metric::L1).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let labels: Vec<usize> =
+            (0..n).map(|i| if i < clusters { i + 1 } else { rng.random_range(0..clusters) + 1 }).collect();
+        let widths = brute_silhouette(&rows, &labels);
+        let profile = partition_profile(&data, &labels, Some(2), &Silent).unwrap();
+        for i in 0..n {
+            let within = (0..n).filter(|&j| j != i && labels[j] == labels[i]).map(|j| l1(&rows[i], &rows[j]));
+            let outside = (0..n).filter(|&j| labels[j] != labels[i]).map(|j| l1(&rows[i], &rows[j]));
+            let mean_to = |c: usize| {
+                let members: Vec<usize> = (0..n).filter(|&j| labels[j] == c).collect();
+                members.iter().map(|&j| l1(&rows[i], &rows[j])).sum::<f64>() / members.len() as f64
+            };
+            let neighbour = (1..=clusters)
+                .filter(|&c| c != labels[i])
+                .min_by(|&a, &b| mean_to(a).total_cmp(&mean_to(b)).then(a.cmp(&b)))
+                .unwrap();
+            let p = profile[i];
+            assert!((p.silhouette - widths[i]).abs() < 1e-12, "n {n}, object {i}");
+            assert_eq!(p.farthest_within, within.fold(0.0, f64::max), "n {n}, object {i}");
+            assert_eq!(p.nearest_outside, outside.fold(f64::INFINITY, f64::min), "n {n}, object {i}");
+            assert_eq!(p.neighbour, neighbour, "n {n}, object {i}");
         }
     }
 }

@@ -1,0 +1,4 @@
+library(testthat)
+library(banditpamrs)
+
+test_check("banditpamrs")
