@@ -84,6 +84,10 @@ predict.kmedoids <- function(object, newdata, threads = NULL, ...) {
 #' @param method `"centers"`: the medoid of each object (rows of the medoids for vector data,
 #'   object numbers otherwise); `"classes"`: the cluster numbers.
 #' @param ... Unused.
+#' @examples
+#' fit <- kmedoids(USArrests, 3)
+#' head(fitted(fit))
+#' table(fitted(fit, "classes"))
 #' @export
 fitted.kmedoids <- function(object, method = c("centers", "classes"), ...) {
   method <- match.arg(method)
