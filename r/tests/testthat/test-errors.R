@@ -44,6 +44,7 @@ test_that("bad parameters are refused, by their R names", {
   expect_kmedoids_error(kmedoids(x, 3, 5), "kmedoids_type_error", "metric")
   expect_kmedoids_error(kmedoids(x, 3, trace = NA), "kmedoids_type_error", "trace")
   expect_kmedoids_error(kmedoids(x, 3, memory = "lots"), "kmedoids_value_error", "memory")
+  expect_kmedoids_error(select_k(x, 0:3), "kmedoids_value_error", "`k` must be numbers of clusters, each at least 1")
 })
 
 test_that("a memory budget too small for the fit is a memory error, not an abort", {

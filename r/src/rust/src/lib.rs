@@ -18,17 +18,22 @@ use extendr_api::prelude::*;
 use data::{whole, with_data};
 use failure::{reply, Failure};
 
-/// Object numbers from R (from 1) as the core's positions (from 0).
-fn positions(value: &Robj, what: &str) -> Result<Vec<usize>, Failure> {
+/// Whole numbers >= 1 from an R numeric vector, or the failure `refuse` words.
+fn from_one_up(value: &Robj, what: &str, refuse: &str) -> Result<Vec<usize>, Failure> {
     let numbers = value
         .as_real_vector()
         .or_else(|| value.as_integer_slice().map(|s| s.iter().map(|&v| f64::from(v)).collect()))
         .ok_or_else(|| Failure::wrong_type(format!("`{what}` must be numeric")))?;
     numbers
         .iter()
-        .map(|&i| (i.is_finite() && i >= 1.0 && i.fract() == 0.0).then(|| i as usize - 1))
+        .map(|&i| (i.is_finite() && i >= 1.0 && i.fract() == 0.0 && i < 2f64.powi(53)).then_some(i as usize))
         .collect::<Option<_>>()
-        .ok_or_else(|| Failure::value(format!("`{what}` must be object numbers from 1 to n")))
+        .ok_or_else(|| Failure::value(format!("`{what}` must be {refuse}")))
+}
+
+/// Object numbers from R (from 1) as the core's positions (from 0).
+fn positions(value: &Robj, what: &str) -> Result<Vec<usize>, Failure> {
+    Ok(from_one_up(value, what, "object numbers from 1 to n")?.into_iter().map(|i| i - 1).collect())
 }
 
 fn threads(value: &Robj) -> Result<Option<usize>, Failure> {
@@ -128,7 +133,7 @@ fn rs_medoid_silhouette(spec: List, medoids: Robj, threads: Robj) -> List {
 #[extendr]
 fn rs_select_k(spec: List, ks: Robj, args: List, score: &str, trace: bool) -> List {
     reply((|| {
-        let ks: Vec<usize> = positions(&ks, "k")?.into_iter().map(|k| k + 1).collect(); // k >= 1, as R wrote it
+        let ks = from_one_up(&ks, "k", "numbers of clusters, each at least 1")?;
         let score: KScore = score.parse()?;
         let model = params::builder(&Robj::from(ks.iter().copied().max().unwrap_or(1) as f64), &args)?;
         let found =

@@ -965,7 +965,6 @@ fn turn<E: Executor<Task>>(
             found.truncate(screening.window.max(1));
             let Some(&last) = found.last() else { break };
             let kept = refined(exec, lens, driver, plan.as_ref(), &found, settings.budget_bytes)?;
-
             let (swapped, last_swap) =
                 if kept.is_empty() { (0, None) } else { verify(exec, lens, driver, &kept, settings.budget_bytes)? };
             applied += swapped;
