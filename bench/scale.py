@@ -172,6 +172,52 @@ def lowest_losses(rows: list[dict]) -> dict:
     return best
 
 
+def target_lines(rows: list[dict]) -> list[str]:
+    """The issue's targets for `auto` on shifted MNIST, from the rows there are."""
+    found = {(row["data"], row["n"], row["k"], row["method"]): row for row in rows if "loss" in row}
+
+    def get(n: int, k: int, method: str) -> dict | None:
+        return found.get(("mnist-shifted", n, k, method))
+
+    def margin(n: int, k: int) -> float | None:
+        ours, theirs = get(n, k, "banditpam-rs auto"), get(n, k, ONEBATCH)
+        return 1 - ours["loss"] / theirs["loss"] if ours and theirs else None
+
+    out = ["| case | measured | target | met |", "|---|---|---|---|"]
+    for n, k, seconds, gib in ((100_000, 100, 60, 4), (100_000, 10, 30, None)):
+        auto = get(n, k, "banditpam-rs auto")
+        if not auto:
+            continue
+        gap, below = auto.get("swap_gap", np.inf), margin(n, k)
+        wanted = f"<= {seconds} s" + (f", <= {gib} GiB" if gib else "") + ", swap_gap <= 1e-3"
+        met = auto["seconds"] <= seconds and gap <= 1e-3 and (not gib or auto["peak_rss_mib"] <= gib * 1024)
+        if k == 100:
+            wanted += ", >= 1.5% below the onebatch package"
+            met = met and below is not None and below >= 0.015
+        text = f"{auto['seconds']:.1f} s, {auto['peak_rss_mib'] / 1024:.2f} GiB, swap_gap {gap:.1e}"
+        text += f", {below:.2%} below the onebatch package" if below is not None else ""
+        out.append(f"| auto, shifted MNIST {n:,}, k = {k} | {text} | {wanted} | {'yes' if met else 'NO'} |")
+    big, reference = get(1_000_000, 100, "banditpam-rs auto"), margin(100_000, 100)
+    if big and reference is not None and margin(1_000_000, 100) is not None:
+        below = margin(1_000_000, 100)
+        met = big["seconds"] <= 600 and big["peak_rss_mib"] <= 8 * 1024 and below >= reference
+        text = f"{big['seconds']:.0f} s, {big['peak_rss_mib'] / 1024:.2f} GiB, {below:.2%} below the onebatch package"
+        wanted = f"<= 600 s, <= 8 GiB, below it by at least the margin at 100,000 ({reference:.2%})"
+        out.append(f"| auto, shifted MNIST 1,000,000, k = 100 | {text} | {wanted} | {'yes' if met else 'NO'} |")
+    for k in (10, 100, 300):
+        ours, matrix = (
+            get(30_000, k, "banditpam-rs nearswap") or get(30_000, k, "banditpam-rs auto"),
+            get(30_000, k, FASTERPAM),
+        )
+        if ours and matrix and ours.get("ran", "nearswap") == "nearswap":
+            ratio = ours["loss"] / matrix["loss"]
+            met = ours["seconds"] <= matrix["seconds"] and ratio <= 1.001
+            text = f"{ours['seconds']:.1f} s vs {matrix['seconds']:.1f} s, loss x {ratio:.5f}"
+            wanted = "<= kmedoids.fasterpam's time (matrix included), loss <= its x 1.001"
+            out.append(f"| nearswap, shifted MNIST 30,000, k = {k} | {text} | {wanted} | {'yes' if met else 'NO'} |")
+    return out + [""] if len(out) > 2 else []
+
+
 def write_report(rows: list[dict], path: Path, meta: str) -> None:
     best = lowest_losses(rows)
     lines = [
@@ -198,6 +244,7 @@ def write_report(rows: list[dict], path: Path, meta: str) -> None:
                 gap,
             ]
         lines.append("| " + " | ".join(map(str, cells)) + " |")
+    targets = target_lines(rows)
     measured = {f"{row['data']}:{row['n']}:{row['k']}" for row in rows}
     missing = [case for case in DEFAULT_CASES.split(",") if case not in measured]
     pending = [f"Not measured yet (`--resume` adds them): {', '.join(missing)}.", ""] if missing else []
@@ -208,6 +255,7 @@ def write_report(rows: list[dict], path: Path, meta: str) -> None:
         "",
         meta,
         "",
+        *targets,
         *lines,
         "",
         *pending,

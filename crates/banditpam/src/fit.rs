@@ -21,7 +21,7 @@ use crate::observer::{Event, Observer, Silent};
 use crate::parallel::with_pool;
 use crate::params::{CheckedKMedoids, KMedoids, MatrixPrecision, Precompute};
 use crate::result::{Clustering, PhaseSeconds};
-use crate::scalar::Scalar;
+use crate::scalar::{binary_exponent, PowerOfTwo, Scalar};
 use crate::state::Assignment;
 
 /// The smallest default sigma sample (see [`KMedoids::sigma_sample`]).
@@ -238,7 +238,7 @@ impl Plan<'_> {
             }
         };
         let Found { mut seconds, state, build_medoids, build_loss, swaps, converged } = found;
-        let average_loss = crate::scalar::scaled(state.loss() / weight_total, distance_exponent);
+        let average_loss = PowerOfTwo::new(distance_exponent).times(state.loss() / weight_total);
         let weighted = self.params.weights.is_some();
         let (loss, build_loss) =
             (unscaled_loss(state.loss(), exponent, weighted)?, unscaled_loss(build_loss, exponent, weighted)?);
@@ -354,18 +354,16 @@ impl Plan<'_> {
 fn power_of_two_weights(weights: Option<&[f64]>) -> (Option<std::sync::Arc<[f64]>>, i32) {
     let Some(weights) = weights else { return (None, 0) };
     let largest = weights.iter().copied().fold(0.0, f64::max);
-    if largest == 0.0 || !largest.is_finite() {
-        return (Some(weights.into()), 0);
-    }
-    let exponent = largest.log2().floor() as i32 + 1;
-    (Some(weights.iter().map(|&w| crate::scalar::scaled(w, -exponent)).collect()), exponent)
+    let Some(exponent) = binary_exponent(largest).map(|e| e + 1) else { return (Some(weights.into()), 0) };
+    let factor = PowerOfTwo::new(-exponent);
+    (Some(weights.iter().map(|&w| factor.times(w)).collect()), exponent)
 }
 
 /// A loss of the scaled weights in the weights' own scale; an error when that overflows
 /// `f64` (weights of 1e300 on distances of 1e10, or distances near 1e308), rather than an
 /// infinite loss.
 fn unscaled_loss(loss: f64, exponent: i32, weighted: bool) -> Result<f64> {
-    let value = crate::scalar::scaled(loss, exponent);
+    let value = PowerOfTwo::new(exponent).times(loss);
     if value.is_finite() {
         Ok(value)
     } else if !weighted {

@@ -35,10 +35,7 @@ impl Metric {
     /// The exponent of a power of two near the metric's values on data whose largest absolute
     /// value is `largest` (0 for cosine and correlation, which do not depend on the scale).
     pub(crate) fn scale_exponent(self, largest: f64) -> i32 {
-        if largest == 0.0 || !largest.is_finite() {
-            return 0;
-        }
-        let exponent = largest.log2().floor() as i32;
+        let Some(exponent) = crate::scalar::binary_exponent(largest) else { return 0 };
         match self {
             Metric::SquaredL2 => 2 * exponent,
             Metric::Cosine | Metric::Correlation => 0,

@@ -75,10 +75,43 @@ macro_rules! impl_scalar {
 impl_scalar!(f32);
 impl_scalar!(f64);
 
-/// `value * 2^exponent`, exactly where the result is a normal number: as two factors, each
-/// within `f64`'s range (the exponent of subnormal data exceeds it).
-#[inline]
-pub(crate) fn scaled(value: f64, exponent: i32) -> f64 {
-    let half = exponent / 2;
-    value * 2f64.powi(half) * 2f64.powi(exponent - half)
+/// A power of two, 2^e, held as two factors whose product it is. Multiplying by one factor
+/// and then the other is exact and finite for every exponent data can need: subnormal data
+/// needs up to 2^1074, which is beyond `f64`'s range as one number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct PowerOfTwo {
+    low: f64,
+    high: f64,
+}
+
+impl PowerOfTwo {
+    /// 2^`exponent`, for |exponent| up to 2,046.
+    pub(crate) fn new(exponent: i32) -> Self {
+        let half = exponent / 2;
+        PowerOfTwo { low: 2f64.powi(half), high: 2f64.powi(exponent - half) }
+    }
+
+    /// The power of two that brings `largest` (the largest absolute value of the rows) into
+    /// [1, 2); 1 for zero or non-finite `largest`.
+    pub(crate) fn unit(largest: f64) -> Self {
+        PowerOfTwo::new(-binary_exponent(largest).unwrap_or(0))
+    }
+
+    /// `value x 2^e`.
+    #[inline(always)]
+    pub(crate) fn times(self, value: f64) -> f64 {
+        value * self.low * self.high
+    }
+
+    /// `value / 2^e`.
+    #[inline(always)]
+    pub(crate) fn divide(self, value: f64) -> f64 {
+        value / self.low / self.high
+    }
+}
+
+/// The exponent e with 2^e <= |x| < 2^(e + 1) (floor of log2); None for zero and
+/// non-finite x, which have none.
+pub(crate) fn binary_exponent(x: f64) -> Option<i32> {
+    (x != 0.0 && x.is_finite()).then(|| x.abs().log2().floor() as i32)
 }

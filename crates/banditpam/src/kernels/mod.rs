@@ -26,6 +26,7 @@ pub(crate) fn column_means<T: Scalar>(values: &[T], d: usize) -> Vec<T> {
 }
 
 use crate::metric::Metric;
+pub(crate) use crate::scalar::PowerOfTwo;
 use crate::scalar::Scalar;
 
 /// Dense rows as the kernels read them: `n` rows of `d` values, row-major.
@@ -84,44 +85,6 @@ pub(crate) struct RowSet<'a, T: Scalar> {
 /// The largest absolute value of `values`.
 pub(crate) fn largest_abs<T: Scalar>(values: &[T]) -> f64 {
     values.iter().fold(0.0f64, |m, v| m.max(v.to_f64().abs()))
-}
-
-/// A power of two, 2^e, held as two factors whose product it is. Multiplying by one factor
-/// and then the other is exact and finite for every exponent data can need: subnormal data
-/// needs up to 2^1074, which is beyond `f64`'s range as one number.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct PowerOfTwo {
-    low: f64,
-    high: f64,
-}
-
-impl PowerOfTwo {
-    /// 2^`exponent`, for |exponent| up to 2,046.
-    pub(crate) fn new(exponent: i32) -> Self {
-        let half = exponent / 2;
-        PowerOfTwo { low: 2f64.powi(half), high: 2f64.powi(exponent - half) }
-    }
-
-    /// The power of two that brings `largest` (the largest absolute value of the rows) into
-    /// [1, 2); 1 for zero or non-finite `largest`.
-    pub(crate) fn unit(largest: f64) -> Self {
-        if largest == 0.0 || !largest.is_finite() {
-            return PowerOfTwo::new(0);
-        }
-        PowerOfTwo::new(-(largest.log2().floor() as i32))
-    }
-
-    /// `value x 2^e`.
-    #[inline(always)]
-    pub(crate) fn times(self, value: f64) -> f64 {
-        value * self.low * self.high
-    }
-
-    /// `value / 2^e`.
-    #[inline(always)]
-    pub(crate) fn divide(self, value: f64) -> f64 {
-        value / self.low / self.high
-    }
 }
 
 /// Fills a block: `out[i * refs.len() + j] = metric(a.rows[cands[i]], b.rows[refs[j]])`.

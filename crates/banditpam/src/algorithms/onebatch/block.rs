@@ -12,10 +12,13 @@ use crate::exact::ExactSum;
 pub(crate) fn rescale(largest: f64, smallest: f64) -> Option<i32> {
     let fits =
         (largest as f32).is_finite() && (smallest <= 0.0 || !smallest.is_finite() || (smallest as f32).is_normal());
-    (!fits && largest > 0.0 && largest.is_finite()).then(|| -(largest.log2().floor() as i32))
+    if fits || largest <= 0.0 {
+        return None;
+    }
+    binary_exponent(largest).map(|e| -e)
 }
 
-pub(crate) use crate::scalar::scaled;
+use crate::scalar::{binary_exponent, PowerOfTwo};
 
 /// The column weights from the votes: each divided by their mean.
 pub(crate) fn column_weights(votes: &[f64]) -> Vec<f32> {
@@ -77,8 +80,9 @@ fn nearest(row: &[f32]) -> usize {
 /// of `block`.
 fn to_f32(block: &[f64], scale: i32, out: &mut [f32]) -> (f64, f64) {
     let (mut largest, mut smallest) = (0.0f64, f64::INFINITY);
+    let factor = PowerOfTwo::new(scale);
     for (slot, &v) in out.iter_mut().zip(block) {
-        *slot = scaled(v, scale) as f32;
+        *slot = factor.times(v) as f32;
         largest = largest.max(v);
         if v > 0.0 {
             smallest = smallest.min(v);
@@ -99,8 +103,9 @@ mod tests {
         assert_eq!(rescale(0.0, f64::INFINITY), None);
         // Subnormal distances: the factor is beyond f64's range, applied in two steps.
         let tiny = rescale(1e-310, 1e-315).unwrap();
-        assert!((scaled(1e-310, tiny) as f32).is_normal() && (scaled(1e-315, tiny) as f32).is_normal());
-        assert!((1.0..2.0).contains(&scaled(1e-310, tiny)));
+        let factor = PowerOfTwo::new(tiny);
+        assert!((factor.times(1e-310) as f32).is_normal() && (factor.times(1e-315) as f32).is_normal());
+        assert!((1.0..2.0).contains(&factor.times(1e-310)));
     }
 
     #[test]
