@@ -2,7 +2,7 @@
 
 use super::Dissimilarity;
 use crate::error::Result;
-use crate::kernels::PowerOfTwo;
+use crate::scalar::PowerOfTwo;
 
 /// How far from 0 a data set's [`Dissimilarity::scale_exponent`] may be before a fit rescales
 /// its dissimilarities. Within it, squares and sums over 2^64 objects stay normal `f64`

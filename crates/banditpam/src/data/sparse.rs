@@ -3,8 +3,9 @@
 
 use super::Dissimilarity;
 use crate::error::{Error, Result};
-use crate::kernels::{largest_abs, PowerOfTwo};
+use crate::kernels::largest_abs;
 use crate::metric::Metric;
+use crate::scalar::PowerOfTwo;
 
 /// Borrowed compressed sparse rows: row `i` holds `values[indptr[i]..indptr[i + 1]]` at columns
 /// `indices[..]` (strictly increasing within a row, as scipy's canonical format).

@@ -26,8 +26,7 @@ pub(crate) fn column_means<T: Scalar>(values: &[T], d: usize) -> Vec<T> {
 }
 
 use crate::metric::Metric;
-pub(crate) use crate::scalar::PowerOfTwo;
-use crate::scalar::Scalar;
+use crate::scalar::{PowerOfTwo, Scalar};
 
 /// Dense rows as the kernels read them: `n` rows of `d` values, row-major.
 #[derive(Debug, Clone, Copy)]

@@ -1,9 +1,9 @@
 //! Distances from a matrix product: L2, squared L2, cosine, correlation. Each is a [`Form`]:
 //! how its rows enter the product, and how a dot product becomes a distance.
 
-use super::{Global, PowerOfTwo, RowSet, RowStats, Rows};
+use super::{Global, RowSet, RowStats, Rows};
 use crate::metric::cosine_from_parts;
-use crate::scalar::Scalar;
+use crate::scalar::{PowerOfTwo, Scalar};
 
 /// Below this share of the norms a product-form result is recomputed directly: there the
 /// subtraction `|x|^2 + |y|^2 - 2 x.y` (or `1 - cos`) cancels the leading digits.

@@ -43,11 +43,11 @@ use crate::chunks::{ChunkRows, ChunkTask, Executor};
 use crate::data::{check_dense, rescaled_exponent};
 use crate::error::{Error, Result};
 use crate::init::{Init, ONEBATCH_START_PASSES};
-use crate::kernels::{add_to_sums, largest_abs, means_of_sums, Kernel, PowerOfTwo, RowSet, Rows};
+use crate::kernels::{add_to_sums, largest_abs, means_of_sums, Kernel, RowSet, Rows};
 use crate::metric::Metric;
 use crate::params::CheckedKMedoids;
 use crate::result::PhaseSeconds;
-use crate::scalar::Scalar;
+use crate::scalar::{PowerOfTwo, Scalar};
 
 pub use crate::algorithms::nearswap::Screening;
 pub use crate::chunks::Targets;

@@ -260,7 +260,8 @@ fn sampling_methods_on_tiny_data_match_the_rescaled_copy_at_size() {
     // on data near 1e-310 their statistics underflowed (losses 50-70% above PAM's).
     let (n, d) = (2000, 4);
     let unit_values = uniform(n, d, 12);
-    let tiny: Vec<f64> = unit_values.iter().map(|v| v * 2f64.powi(-1030)).collect();
+    // Two factors: `powi` beyond 2^-1023 is 0 in an unoptimised build (it inverts 2^1030).
+    let tiny: Vec<f64> = unit_values.iter().map(|v| v * 2f64.powi(-515) * 2f64.powi(-515)).collect();
     for metric in [Metric::L1, Metric::LInf, Metric::Lp(3.0), Metric::L2] {
         let (data, unit) =
             (DenseData::new(&tiny, n, d, metric).unwrap(), DenseData::new(&unit_values, n, d, metric).unwrap());

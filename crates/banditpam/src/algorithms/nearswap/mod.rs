@@ -25,13 +25,14 @@
 //! thousand rows elsewhere, and only a candidate still improving within `refine_margin`
 //! standard errors is verified. Where the own cluster alone holds many times such a sample
 //! (small k, large n), a refinement on a sample of every cluster goes first, and only the
-//! candidates it keeps are refined exactly. Those are verified in windows: their exact rows are computed
-//! together, and each in turn is swapped in if its exact change of loss is negative. The loss
-//! falls at every swap. After the first pass, a cluster's turn is skipped when none of the
-//! medoids nearest to it has changed since its last turn, until such a pass applies no swap;
-//! then a pass visits every cluster. The search ends after a pass over every cluster whose
-//! swaps are all negligible (each lowers the loss by at most `negligible` of it). Passes first
-//! screen a sample of the members of each large cluster (`candidates` of them), then all.
+//! candidates it keeps are refined exactly. Those are verified in windows: their exact rows
+//! are computed together, and each in turn is swapped in if its exact change of loss is
+//! negative. The loss falls at every swap. After the first pass, a cluster's turn is skipped
+//! when none of the medoids nearest to it has changed since its last turn, until such a pass
+//! applies no swap; then a pass visits every cluster. The search ends after a pass over every
+//! cluster whose swaps are all negligible (each lowers the loss by at most `negligible` of
+//! it). Passes first screen a sample of the members of each large cluster (`candidates` of
+//! them), then all.
 //!
 //! The search runs as a driver that sends tasks to chunks of rows (`protocol`): the in-memory
 //! fit uses one chunk in this process, the Dask estimator the chunks on its workers, and both

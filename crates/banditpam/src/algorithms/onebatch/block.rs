@@ -5,6 +5,7 @@
 use crate::chunks::{ChunkRows, Targets};
 use crate::error::Result;
 use crate::exact::ExactSum;
+use crate::scalar::{binary_exponent, PowerOfTwo};
 
 /// The power of two (its exponent) the block is computed again with when some distances do
 /// not fit `f32` (beyond 3.4e38, or below its normal range): the one that brings the largest
@@ -17,8 +18,6 @@ pub(crate) fn rescale(largest: f64, smallest: f64) -> Option<i32> {
     }
     binary_exponent(largest).map(|e| -e)
 }
-
-use crate::scalar::{binary_exponent, PowerOfTwo};
 
 /// The column weights from the votes: each divided by their mean.
 pub(crate) fn column_weights(votes: &[f64]) -> Vec<f32> {
