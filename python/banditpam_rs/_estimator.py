@@ -67,7 +67,7 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
         "auto": PAM's answer ("fastpam1" from BUILD on the matrix) where that is cheap (n <=
         2,000, or n <= 5,000 at k <= 10); else "onebatch+swap" at k <= 10 (n <= 30,000); else
         "fasterpam" started from OneBatchPAM's medoids when the n x n matrix fits
-        `memory_budget` (up to n = 20,000, or any n at k <= 10); else "nearswap" (the rule
+        `memory_budget` (up to n = 20,000); else "nearswap" (the rule
         and the measurements behind it are in the guide's "Choosing a method").
         "banditpam++" and "banditpam" find PAM's medoids by sampling; "pam" and "fastpam1"
         are exact (same answer, FastPAM1 much faster);
