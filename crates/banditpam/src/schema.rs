@@ -287,8 +287,8 @@ pub const PARAMETERS: &[Parameter] = &[
         minimum: 0,
         default: "auto",
         help: "The algorithm; auto picks by n, k and the memory budget (PAM's answer on small data, \
-               onebatch+swap at k <= 10, fasterpam on the n x n matrix when it fits, nearswap without \
-               one) and the result names the method that ran.",
+               onebatch+swap at k <= 10 up to 30,000 objects, fasterpam on the n x n matrix when it \
+               fits up to 20,000, nearswap beyond) and the result names the method that ran.",
         set: |m, v| Ok(m.algorithm(v.text()?.parse()?)),
     },
     Parameter {

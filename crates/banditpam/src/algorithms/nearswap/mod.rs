@@ -32,7 +32,11 @@
 //! applies no swap; then a pass visits every cluster. The search ends after a pass over every
 //! cluster whose swaps are all negligible (each lowers the loss by at most `negligible` of
 //! it). Passes first screen a sample of the members of each large cluster (`candidates` of
-//! them), then all.
+//! them), then all. Up to `far_margin_max_n` objects, one last pass over every cluster then
+//! lets on to the refinement the candidates whose estimate misses by less than `far_margin`
+//! standard errors of its far part: a candidate gaining in a few clusters beyond the turn's
+//! nearest is seen there by one or two far references, and is otherwise passed over at every
+//! pass.
 //!
 //! The search runs as a driver that sends tasks to chunks of rows (`protocol`): the in-memory
 //! fit uses one chunk in this process, the Dask estimator the chunks on its workers, and both
@@ -78,6 +82,12 @@ pub struct Screening {
     pub thinning: u64,
     /// Standard errors by which a first-stage estimate may miss and the candidate still go on.
     pub margin: f64,
+    /// Standard errors of the part estimated on the far batch by which a candidate's estimate
+    /// on all references may miss and the candidate still be refined, in one last pass over
+    /// every cluster after the search would otherwise end (0: no such pass).
+    pub far_margin: f64,
+    /// Objects up to which that last pass runs.
+    pub far_margin_max_n: usize,
     /// Standard errors (of the part estimated on the refinement's sample, outside the
     /// neighbours' clusters) by which a refined estimate may miss and the candidate still be
     /// verified.
@@ -114,6 +124,8 @@ impl Default for Screening {
             far: 2000,
             thinning: 4,
             margin: 4.0,
+            far_margin: 2.0,
+            far_margin_max_n: 50_000,
             refine_margin: 2.0,
             candidates: 2500,
             refine_sample: 4096,

@@ -117,6 +117,9 @@ pub struct References {
     /// Standard errors of margin by which a candidate's first-stage estimate may miss the
     /// threshold and still go on to all references.
     pub margin: f64,
+    /// Standard errors of its far part by which a candidate's estimate on all references may
+    /// miss the threshold and the candidate still be refined.
+    pub far_margin: f64,
     pub best: Vec<f64>,
     pub second: Vec<f64>,
     pub nearest: Vec<usize>,
@@ -487,7 +490,7 @@ fn screen(
         .zip(&passed)
         .map(|(row, &passed)| {
             let all = row.all.as_deref().filter(|_| passed)?;
-            (estimate(refs, removal, home, all) < threshold).then_some(offset + row.local)
+            (estimate_less_margin(refs, removal, home, all) < threshold).then_some(offset + row.local)
         })
         .collect();
     Ok(improving.into_iter().flatten().take(limit).collect())
@@ -591,10 +594,20 @@ fn estimated_parts(
     parts
 }
 
-/// The estimated change of loss of a candidate whose distances to the references are `row`:
-/// the least over the positions.
-fn estimate(refs: &References, removal: &[f64], home: usize, row: &[f64]) -> f64 {
-    estimated_parts(refs, row.iter().copied().enumerate(), 1.0, removal.len(), home).least(removal, home).1
+/// The estimated change of loss of a candidate whose distances to the references are `row`
+/// (the least over the positions), less `refs.far_margin` standard errors of its far part.
+///
+/// The far batch samples the clusters beyond the turn's nearest, one object in many: a
+/// candidate close to a few of their members gains there what one or two far references
+/// see, and without the margin an improving candidate is passed over at every pass.
+fn estimate_less_margin(refs: &References, removal: &[f64], home: usize, row: &[f64]) -> f64 {
+    let estimate =
+        estimated_parts(refs, row.iter().copied().enumerate(), 1.0, removal.len(), home).least(removal, home).1;
+    let far_variance: f64 = (row.iter().enumerate())
+        .filter(|&(t, _)| !refs.near[t])
+        .map(|(t, &d)| (refs.weight[t] * (d - refs.best[t]).min(0.0)).powi(2))
+        .sum();
+    estimate - refs.far_margin * far_variance.sqrt()
 }
 
 /// The chunk's share of each candidate's change of loss over the rows `plan` takes: exact
@@ -689,6 +702,11 @@ struct Driver {
     largest_gain: f64,
     /// Whether turns screen a sample of a large cluster's members (the first passes).
     coarse: bool,
+    /// The screening's margin on the far part: 0 but in the pass over every cluster that
+    /// follows the one that would otherwise end the search.
+    far_margin: f64,
+    /// Whether that pass has begun.
+    margin_passed: bool,
     /// Whether a turn of this pass screened a sample of its cluster's members.
     sampled: bool,
 }
@@ -759,6 +777,8 @@ pub(crate) fn search<E: Executor<Task>>(
         swapped_at: vec![0; k],
         largest_gain: 0.0,
         coarse: true,
+        far_margin: 0.0,
+        margin_passed: false,
         sampled: false,
     };
     driver.absorb(parts);
@@ -803,13 +823,21 @@ pub(crate) fn search<E: Executor<Task>>(
         // unless it found none.
         let negligible = applied == 0 || (pass > 0 && driver.largest_gain <= screening.negligible * driver.loss);
         if every_cluster && negligible {
-            if !driver.coarse || !driver.sampled {
-                return Ok((Swaps { applied: swaps, converged: true }, driver.medoids));
+            if driver.coarse && driver.sampled {
+                // Passes first screen a sample of each large cluster's members; now all of them.
+                driver.coarse = false;
+                continue;
             }
-            // Passes first screen a sample of each large cluster's members; now all of them.
-            driver.coarse = false;
-            continue;
+            if !driver.margin_passed && screening.far_margin > 0.0 && n <= screening.far_margin_max_n {
+                // One last pass over every cluster also refines the candidates whose far part
+                // may hide a gain.
+                driver.far_margin = screening.far_margin;
+                driver.margin_passed = true;
+                continue;
+            }
+            return Ok((Swaps { applied: swaps, converged: true }, driver.medoids));
         }
+        driver.far_margin = 0.0;
         every_cluster = applied == 0;
     }
     Ok((Swaps { applied: swaps, converged: settings.max_passes == 0 }, driver.medoids))
@@ -923,6 +951,7 @@ fn turn<E: Executor<Task>>(
     let mut refs = References {
         first,
         margin: screening.margin,
+        far_margin: driver.far_margin,
         targets: fetch_rows(exec, lens, &ids)?,
         weight: chosen.iter().map(|c| c.1).collect(),
         near: chosen.iter().map(|c| c.2).collect(),
@@ -1312,6 +1341,53 @@ mod tests {
         same_medoids_for_every_chunking(1200, 4, 4, settings);
     }
 
+    #[test]
+    fn the_last_pass_refines_candidates_whose_far_part_may_hide_a_gain() {
+        // Many small clusters in 30 dimensions: a candidate's gains beyond the turn's nearest
+        // clusters come from the far batch alone, a few rows standing for many.
+        let (n, d, k) = (2000, 30, 80);
+        let rows = grouped(n, d, 10, 7);
+        let data = DenseData::new(&rows, n, d, Metric::L2).unwrap();
+        let ctx = Context::new(&data, &Silent);
+        let start = crate::algorithms::onebatch::plan::random_medoids(n, k, 7);
+        let run = |screening: Screening| {
+            let settings = Settings { screening, ..sampling(11) };
+            let mut exec = LocalExecutor::<State>::new(&ctx, &[n]);
+            let (swaps, medoids) = search(&mut exec, &start, settings, &mut |_, _, _| Ok(())).unwrap();
+            assert!(swaps.converged);
+            let loss =
+                crate::state::Assignment::from_medoids(&ctx, crate::context::Phase::Other, &medoids).unwrap().loss();
+            (medoids, loss)
+        };
+        let with = run(sampling(11).screening);
+        let without = run(Screening { far_margin: 0.0, ..sampling(11).screening });
+        // Beyond `far_margin_max_n` objects there is no last pass.
+        assert_eq!(run(Screening { far_margin_max_n: n - 1, ..sampling(11).screening }).0, without.0);
+        // The last pass found a swap the others had passed over.
+        assert!(with.1 < without.1, "{} vs {}", with.1, without.1);
+    }
+
+    #[test]
+    fn the_far_margin_is_counted_in_standard_errors_of_the_far_references_alone() {
+        // Three references: one of the home cluster (0), one of cluster 1, one far (standing
+        // for 10 objects) that the candidate is 2 closer to than to its medoid.
+        let refs = |far_margin| References {
+            weight: vec![1.0, 1.0, 10.0],
+            near: vec![true, true, false],
+            best: vec![1.0, 1.0, 5.0],
+            second: vec![3.0, 3.0, 6.0],
+            nearest: vec![0, 1, 2],
+            far_margin,
+            ..References::default()
+        };
+        let (removal, row) = ([4.0, 4.0, 4.0], [2.0, 0.5, 3.0]);
+        // At the home position: min(2, 3) - 1 = 1 from its member, 0.5 - 1 and 10 x (3 - 5)
+        // shared.
+        assert_eq!(estimate_less_margin(&refs(0.0), &removal, 0, &row), 1.0 - 0.5 - 20.0);
+        // Less 2 standard errors of the far part, |10 x (3 - 5)|.
+        assert_eq!(estimate_less_margin(&refs(2.0), &removal, 0, &row), 1.0 - 0.5 - 20.0 - 40.0);
+    }
+
     /// A driver whose clusters weigh `weight`, medoid i at distance |i - a| from medoid a.
     fn driver(weight: &[f64]) -> Driver {
         let k = weight.len();
@@ -1328,6 +1404,8 @@ mod tests {
             swapped_at: vec![0; k],
             largest_gain: 0.0,
             coarse: false,
+            far_margin: 0.0,
+            margin_passed: false,
             sampled: false,
         }
     }
