@@ -530,14 +530,27 @@ fn first_stage_passes(
 /// Reference `t`'s term, at distance `d` from a candidate, in the candidate's estimated change
 /// of loss at position `pos` (see [`Parts`]).
 fn term_at(refs: &References, t: usize, d: f64, pos: usize, home: usize, k: usize) -> f64 {
+    let (shared, own) = reference_terms(refs, t, d, home, k);
+    shared + own.filter(|&(at, _)| at == pos).map_or(0.0, |(_, term)| term)
+}
+
+/// Reference `t`'s terms, at distance `d` from a candidate: the one every position shares, and
+/// the one it adds at its own cluster's position, with that position (see [`Parts`]). A far
+/// reference adds only the shared term.
+fn reference_terms(refs: &References, t: usize, d: f64, home: usize, k: usize) -> (f64, Option<(usize, f64)>) {
     let (best, second) = (refs.best[t], refs.second[t]);
-    let mut term = (d - best).min(0.0);
-    if k == 1 {
-        term += (d - best).max(0.0);
-    } else if refs.near[t] && refs.nearest[t] == pos {
-        term += if pos == home { (d.min(second) - best).max(0.0) } else { -(second - d.max(best).min(second)) };
-    }
-    term
+    let shared = (d - best).min(0.0);
+    let own = if k == 1 {
+        // No second medoid: the one medoid's own part is the whole change.
+        Some((0, (d - best).max(0.0)))
+    } else if !refs.near[t] {
+        None
+    } else if refs.nearest[t] == home {
+        Some((home, (d.min(second) - best).max(0.0)))
+    } else {
+        Some((refs.nearest[t], -(second - d.max(best).min(second))))
+    };
+    (shared, own)
 }
 
 /// A candidate's change of loss estimated on references: the part shared by every position,
@@ -552,8 +565,9 @@ fn term_at(refs: &References, t: usize, d: f64, pos: usize, home: usize, k: usiz
 /// saving's terms are mostly 0 and it is the better form.
 struct Parts {
     shared: f64,
-    saved: Vec<f64>,
-    home_own: f64,
+    /// Per position: the home's own part, elsewhere minus the saving (with one medoid, the
+    /// whole own part).
+    own: Vec<f64>,
 }
 
 impl Parts {
@@ -561,10 +575,10 @@ impl Parts {
     fn least(&self, removal: &[f64], home: usize) -> (usize, f64) {
         let k = removal.len();
         if k == 1 {
-            return (0, self.shared + self.saved[0]);
+            return (0, self.shared + self.own[0]);
         }
         (0..k)
-            .map(|i| (i, self.shared + if i == home { self.home_own } else { removal[i] - self.saved[i] }))
+            .map(|i| (i, self.shared + if i == home { self.own[i] } else { removal[i] + self.own[i] }))
             .fold((0, f64::INFINITY), |m, e| if e.1 < m.1 { e } else { m })
     }
 }
@@ -578,17 +592,13 @@ fn estimated_parts(
     k: usize,
     home: usize,
 ) -> Parts {
-    let mut parts = Parts { shared: 0.0, saved: vec![0.0; k], home_own: 0.0 };
+    let mut parts = Parts { shared: 0.0, own: vec![0.0; k] };
     for (t, d) in pairs {
-        let (best, second, w) = (refs.best[t], refs.second[t], refs.weight[t] * factor);
-        parts.shared += w * (d - best).min(0.0);
-        if k == 1 {
-            // No second medoid: the one medoid's own part is the whole change.
-            parts.saved[0] += w * (d - best).max(0.0);
-        } else if refs.near[t] && refs.nearest[t] == home {
-            parts.home_own += w * (d.min(second) - best).max(0.0);
-        } else if refs.near[t] {
-            parts.saved[refs.nearest[t]] += w * (second - d.max(best).min(second));
+        let w = refs.weight[t] * factor;
+        let (shared, own) = reference_terms(refs, t, d, home, k);
+        parts.shared += w * shared;
+        if let Some((at, term)) = own {
+            parts.own[at] += w * term;
         }
     }
     parts
@@ -605,7 +615,7 @@ fn estimate_less_margin(refs: &References, removal: &[f64], home: usize, row: &[
         estimated_parts(refs, row.iter().copied().enumerate(), 1.0, removal.len(), home).least(removal, home).1;
     let far_variance: f64 = (row.iter().enumerate())
         .filter(|&(t, _)| !refs.near[t])
-        .map(|(t, &d)| (refs.weight[t] * (d - refs.best[t]).min(0.0)).powi(2))
+        .map(|(t, &d)| (refs.weight[t] * reference_terms(refs, t, d, home, removal.len()).0).powi(2))
         .sum();
     estimate - refs.far_margin * far_variance.sqrt()
 }
