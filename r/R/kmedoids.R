@@ -89,13 +89,13 @@ as_kmedoids <- function(fit, x, spec, call, silhouette = NULL, keep.data = TRUE,
   k <- length(id.med)
   clustering <- match(fit$labels, first)
   names(clustering) <- object_names(x)
-  to_medoid <- checked(rs_distances_to_medoids(spec, id.med, seq_len(n), threads))$values
-  own <- matrix(to_medoid, nrow = n, byrow = TRUE)[cbind(seq_len(n), clustering)]
-  size <- tabulate(clustering, k)
+  # Each object's distance to its own medoid: n distances, not k n.
+  own <- checked(rs_distances_to_own_medoid(spec, id.med, clustering, threads))$values
+  members <- split(own, factor(clustering, levels = seq_len(k)))
   clusinfo <- cbind(
-    size = size,
-    max_diss = vapply(seq_len(k), function(i) max(own[clustering == i]), 0),
-    av_diss = vapply(seq_len(k), function(i) mean(own[clustering == i]), 0),
+    size = tabulate(clustering, k),
+    max_diss = vapply(members, max, 0, USE.NAMES = FALSE),
+    av_diss = vapply(members, mean, 0, USE.NAMES = FALSE),
     diameter = NA_real_,
     separation = NA_real_
   )

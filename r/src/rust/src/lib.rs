@@ -96,6 +96,37 @@ fn rs_distances_to_medoids(spec: List, medoids: Robj, targets: Robj, threads: Ro
     })())
 }
 
+/// Each object's distance to the medoid of its cluster: `labels` cluster numbers from 1,
+/// `medoids` (object numbers from 1) one per cluster. n distances, cluster by cluster.
+/// @noRd
+#[extendr]
+fn rs_distances_to_own_medoid(spec: List, medoids: Robj, labels: Robj, threads: Robj) -> List {
+    reply((|| {
+        let medoids = positions(&medoids, "medoids")?;
+        let labels: Vec<usize> =
+            from_one_up(&labels, "labels", "cluster numbers from 1")?.into_iter().map(|c| c - 1).collect();
+        let threads = self::threads(&threads)?;
+        let mut members = vec![Vec::new(); medoids.len()];
+        for (j, &cluster) in labels.iter().enumerate() {
+            let slot = members.get_mut(cluster).ok_or_else(|| {
+                Failure::value(format!("`labels` must be cluster numbers from 1 to {}", medoids.len()))
+            })?;
+            slot.push(j);
+        }
+        let values = with_data(&spec, false, &|data, watch| {
+            let mut own = vec![0.0; labels.len()];
+            for (&medoid, rows) in medoids.iter().zip(&members) {
+                let distances = banditpam::distances_to_medoids(data, &[medoid], rows, threads, watch)?;
+                for (&j, distance) in rows.iter().zip(distances) {
+                    own[j] = distance;
+                }
+            }
+            Ok(own)
+        })?;
+        Ok(list!(ok = true, values = values))
+    })())
+}
+
 /// Each object's silhouette, neighbouring cluster, farthest distance within its cluster and
 /// nearest distance outside it, under `labels` (cluster numbers from 1).
 /// @noRd
@@ -160,6 +191,7 @@ extendr_module! {
     mod banditpamrs;
     fn rs_fit;
     fn rs_distances_to_medoids;
+    fn rs_distances_to_own_medoid;
     fn rs_profile;
     fn rs_medoid_silhouette;
     fn rs_select_k;
