@@ -24,8 +24,8 @@
 //! exactly over the clusters of the nearest medoids and estimated on a fresh sample of a few
 //! thousand rows elsewhere, and only a candidate still improving within `refine_margin`
 //! standard errors is verified. Where the own cluster alone holds many times such a sample
-//! (small k, large n), a refinement on a sample of every cluster goes first, and only the
-//! candidates it keeps are refined exactly. Those are verified in windows: their exact rows
+//! (small k, large n), refinements on ever larger samples of every cluster go first, and only
+//! the candidates they keep are refined exactly. Those are verified in windows: their exact rows
 //! are computed together, and each in turn is swapped in if its exact change of loss is
 //! negative. The loss falls at every swap. After the first pass, a cluster's turn is skipped
 //! when none of the medoids nearest to it has changed since its last turn, until such a pass
@@ -97,8 +97,9 @@ pub struct Screening {
     /// (rounded down), by priority. After that, every member is a candidate.
     pub candidates: usize,
     /// Rows a refinement samples from each of its two strata (the ring's clusters, the rest),
-    /// about, at least; and the sampled first refinement (of a cluster holding more than eight
-    /// times as many) from each of its own (the nearest clusters, the rest).
+    /// about, at least; and the first of the sampled refinements (of a cluster holding more
+    /// than eight times as many) from each of its own (the nearest clusters, the rest), the
+    /// next ones 4, 16, ... times as many.
     pub refine_sample: usize,
     /// Each stratum of a refinement samples one object in this many of all, when that is more
     /// than `refine_sample` (a refinement then costs about a sixteenth of a verification).
