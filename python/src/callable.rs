@@ -36,7 +36,7 @@ pub struct PyDissimilarity<'w> {
     pub len: usize,
     pub function: &'w Py<PyAny>,
     pub shape: Shape,
-    pub watch: &'w Watch,
+    pub watch: &'w Watch<'w>,
 }
 
 impl PyDissimilarity<'_> {

@@ -23,7 +23,8 @@
 //! `bandit` (the best-arm engine, the reference order and the distance cache),
 //! [`KMedoids`] and [`CheckedKMedoids`] (parameters, checked once), the fit driver (`fit.rs`:
 //! the data-dependent checks and the memory budget), [`Clustering`] (results), [`Error`]
-//! (typed errors), [`Observer`] (progress and cancellation). The algorithms and the
+//! (typed errors), [`Observer`] (progress and cancellation), [`supervise`] (a job on a worker
+//! thread for a host language's thread to wait on). The algorithms and the
 //! contract they keep are described in `docs/ALGORITHMS.md`.
 
 #![warn(missing_docs)]
@@ -52,6 +53,7 @@ mod select_k;
 pub mod sharded;
 mod silhouette;
 mod state;
+pub mod supervise;
 
 pub use algorithms::Algorithm;
 pub use auto::Workload;
