@@ -43,7 +43,7 @@ enum Message {
 pub struct Watch {
     cancel: AtomicBool,
     verbose: bool,
-    messages: Mutex<Sender<Message>>,
+    messages: Sender<Message>,
     text: ProgressText,
 }
 
@@ -57,9 +57,7 @@ impl Watch {
 impl Observer for Watch {
     fn on_event(&self, event: &Event) {
         if self.verbose {
-            if let Ok(sender) = self.messages.lock() {
-                let _ = sender.send(Message::Progress(self.text.describe(event)));
-            }
+            let _ = self.messages.send(Message::Progress(self.text.describe(event)));
         }
     }
 
@@ -105,12 +103,8 @@ where
     let (sender, receiver) = channel();
     // Only this thread reads it, but a host's wait may need what it borrows to be `Sync`.
     let receiver = Mutex::new(receiver);
-    let watch = Watch {
-        cancel: AtomicBool::new(false),
-        verbose,
-        messages: Mutex::new(sender.clone()),
-        text: ProgressText::default(),
-    };
+    let watch =
+        Watch { cancel: AtomicBool::new(false), verbose, messages: sender.clone(), text: ProgressText::default() };
     let mut stopped = false;
     let outcome = std::thread::scope(|scope| {
         let worker = scope.spawn(|| {

@@ -1178,21 +1178,22 @@ fn refinements(driver: &Driver, near: &[usize], screening: &Screening, seed: u64
         let sampled_near = weight(&plan.ring) / plan.ring_rate as f64;
         weight(&plan.neighbours) + sampled_near + far_weight / plan.far_rate as f64
     };
-    let first = driver.weight[home] > SAMPLED_FIRST * least;
+    let exact_rows = taken(&exact);
     let sizes = std::iter::successors(Some(least), |size| Some(size * SAMPLED_GROWTH));
-    let sampled = (1u64..)
-        .zip(sizes)
-        .map(|(stage, size)| Refinement {
-            neighbours: Vec::new(),
-            ring: near.to_vec(),
-            ring_rate: rate(inside_weight + ring_weight, size),
-            far_rate: rate(far_weight, size),
-            // Each stage its own sample: one whose error favours a candidate does not let it
-            // through the next.
-            seed: seed ^ SAMPLED_SALT.wrapping_mul(stage),
-        })
-        .take_while(|plan| first && SAMPLED_SHARE * taken(plan) < taken(&exact))
-        .collect();
+    let stage = |(stage, size): (u64, f64)| Refinement {
+        neighbours: Vec::new(),
+        ring: near.to_vec(),
+        ring_rate: rate(inside_weight + ring_weight, size),
+        far_rate: rate(far_weight, size),
+        // Each stage its own sample: one whose error favours a candidate does not let it
+        // through the next.
+        seed: seed ^ SAMPLED_SALT.wrapping_mul(stage),
+    };
+    let sampled = if driver.weight[home] > SAMPLED_FIRST * least {
+        (1..).zip(sizes).map(stage).take_while(|plan| SAMPLED_SHARE * taken(plan) < exact_rows).collect()
+    } else {
+        Vec::new()
+    };
     Some(Refinements { sampled, exact })
 }
 
