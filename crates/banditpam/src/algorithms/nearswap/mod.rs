@@ -25,8 +25,9 @@
 //! thousand rows elsewhere, and only a candidate still improving within `refine_margin`
 //! standard errors is verified. Where the own cluster alone holds many times such a sample
 //! (small k, large n), refinements on ever larger samples of every cluster go first, and only
-//! the candidates they keep are refined exactly. Those are verified in windows: their exact rows
-//! are computed together, and each in turn is swapped in if its exact change of loss is
+//! the candidates they keep are refined exactly. Those wait, over the screenings and the turns,
+//! until they fill a window (or the pass ends): their exact rows are then computed together, in
+//! one pass over the data, and each in turn is swapped in if its exact change of loss is
 //! negative. The loss falls at every swap. After the first pass, a cluster's turn is skipped
 //! when none of the medoids nearest to it has changed since its last turn, until such a pass
 //! applies no swap; then a pass visits every cluster. The search ends after a pass over every
@@ -108,7 +109,8 @@ pub struct Screening {
     /// every cluster whose swaps are all negligible ends the search (the swaps it found are
     /// kept).
     pub negligible: f64,
-    /// Candidates verified together (their exact rows computed in one pass).
+    /// Candidates verified together (their exact rows computed in one pass over the data): the
+    /// refined candidates wait, over screenings and turns, until this many do.
     pub window: usize,
     /// Candidates whose screening distances are computed together.
     pub block: usize,

@@ -8,16 +8,17 @@
 //! 2. [`Task::Turn`]: the chunks list the cluster's candidates (all its members, or a sample
 //!    by priority in the first passes), which the driver cuts into blocks in object order;
 //! 3. [`Task::Screen`]: each chunk estimates the change of loss of its candidates of a block
-//!    (from the last one verified on) and offers the first improving ones; the driver keeps
+//!    (after the last one screened) and offers the first improving ones; the driver keeps
 //!    the first `window` of them;
 //! 4. [`Task::Refine`]: each chunk sums its share of those candidates' change of loss over the
 //!    rows of the nearest clusters, and estimates it on a sample of its other rows; the driver
-//!    keeps those still improving within the sample's error;
+//!    keeps those still improving within the sample's error, until `window` of them (from
+//!    this turn and the ones before) wait;
 //! 5. [`Task::Verify`] and [`Task::Step`]: each chunk computes its rows' distances to the
-//!    window's candidates (kept) and its share of a candidate's exact change of loss; the
-//!    driver adds the shares and tells the chunks to apply the swap or not, then asks for the
-//!    next candidate's shares; after swaps, the references' state is read again
-//!    ([`Task::States`]).
+//!    waiting candidates and its share of a candidate's exact change of loss; the driver adds
+//!    the shares and tells the chunks to apply the swap or not, then asks for the next
+//!    candidate's shares; after swaps, the references' state is read again
+//!    ([`Task::States`]). The candidates still waiting at the end of a pass are verified then.
 //!
 //! Every sum a decision reads is exact ([`ExactSum`]), every choice is made in object order,
 //! and distances depend on their two rows only: the medoids do not depend on the chunks.
@@ -64,14 +65,12 @@ pub enum Task {
     Turn { cluster: usize, rate: u64, seed: u64 },
     /// Estimate the change of loss of the turn's candidates with numbers in `block` and from
     /// `from` on, against `refs`; offer the first `limit` whose estimate is below `threshold`.
-    /// Objects in `settled` (ascending) were verified since the last swap and are passed over.
     Screen {
         refs: References,
         removal: Vec<f64>,
         threshold: f64,
         block: Range<usize>,
         from: usize,
-        settled: Vec<usize>,
         limit: usize,
         budget: usize,
     },
@@ -271,8 +270,8 @@ impl ChunkTask for Task {
                 state.block = None;
                 Ok(Reply::Turn(ids))
             }
-            Task::Screen { refs, removal, threshold, block, from, settled, limit, budget } => {
-                let window = (block.clone(), *from, settled.as_slice(), *limit);
+            Task::Screen { refs, removal, threshold, block, from, limit, budget } => {
+                let window = (block.clone(), *from, *limit);
                 screen(chunk, state, refs, removal, *threshold, window, &Budget { bytes: *budget }).map(Reply::Screen)
             }
             Task::Refine { cands, plan, budget } => refine(chunk, state, cands, plan, *budget),
@@ -418,8 +417,8 @@ fn sample(
     Ok(Reply::Sample { clusters, far: lowest(far_rows, far), states: states(chunk, a, ids) })
 }
 
-/// The block's candidates from `from` on, less the settled ones, at most `limit`.
-type Window<'s> = (Range<usize>, usize, &'s [usize], usize);
+/// The block's candidates from `from` on, at most `limit`.
+type Window = (Range<usize>, usize, usize);
 
 fn screen(
     chunk: &dyn ChunkRows,
@@ -427,7 +426,7 @@ fn screen(
     refs: &References,
     removal: &[f64],
     threshold: f64,
-    (block, from, settled, limit): Window<'_>,
+    (block, from, limit): Window,
     budget: &Budget,
 ) -> Result<Vec<usize>> {
     let offset = chunk.offset();
@@ -454,7 +453,7 @@ fn screen(
     // within its sampling error of it, go on.
     let live = |row: &ScreenRow| {
         let j = offset + row.local;
-        j >= from && !a.is_medoid(j) && settled.binary_search(&j).is_err()
+        j >= from && !a.is_medoid(j)
     };
     let passed: Vec<bool> = rows
         .par_iter()
@@ -719,6 +718,9 @@ struct Driver {
     margin_passed: bool,
     /// Whether a turn of this pass screened a sample of its cluster's members.
     sampled: bool,
+    /// Candidates kept by the refinements and not yet verified (in the order kept): they are
+    /// verified together once they fill a window, and at the end of a pass.
+    pending: Vec<usize>,
 }
 
 impl Driver {
@@ -790,6 +792,7 @@ pub(crate) fn search<E: Executor<Task>>(
         far_margin: 0.0,
         margin_passed: false,
         sampled: false,
+        pending: Vec::new(),
     };
     driver.absorb(parts);
     if k == n {
@@ -827,6 +830,7 @@ pub(crate) fn search<E: Executor<Task>>(
             applied += turn(exec, &lens, &mut driver, cluster, &far_ids, &far_weight, settings)?;
             *screened = Some(driver.clock);
         }
+        applied += verify_pending(exec, &lens, &mut driver, settings.budget_bytes)?;
         swaps += applied;
         report(pass + 1, swaps, driver.loss)?;
         // The first pass's swaps start from a rough start: the search goes on after them
@@ -979,11 +983,11 @@ fn turn<E: Executor<Task>>(
     }
     cands.sort_unstable();
     let mut applied = 0;
+    let window = screening.window.max(1);
     for block in cands.chunks(screening.block.max(1)) {
         let range = block[0]..block[block.len() - 1] + 1;
         let which = holders(lens, block);
         let mut from = range.start;
-        let mut settled: Vec<usize> = Vec::new();
         loop {
             let task = Task::Screen {
                 refs: refs.clone(),
@@ -991,8 +995,7 @@ fn turn<E: Executor<Task>>(
                 threshold: -TOLERANCE * driver.loss,
                 block: range.clone(),
                 from,
-                settled: settled.clone(),
-                limit: screening.window.max(1),
+                limit: window,
                 budget: settings.budget_bytes,
             };
             let mut found: Vec<usize> = Vec::new();
@@ -1001,26 +1004,19 @@ fn turn<E: Executor<Task>>(
                 found.extend(list);
             }
             found.sort_unstable();
-            found.truncate(screening.window.max(1));
+            found.truncate(window);
             let Some(&last) = found.last() else { break };
-            let kept = refined(exec, lens, driver, plans.as_ref(), &found, settings.budget_bytes)?;
-            let (swapped, last_swap) =
-                if kept.is_empty() { (0, None) } else { verify(exec, lens, driver, &kept, settings.budget_bytes)? };
-            applied += swapped;
-            match last_swap {
-                // The candidates after the last swap were verified in the state it left: they
-                // are passed over until the next swap. Those between it and `last` that the
-                // screening passed over were screened before it, and are screened again.
-                Some(t) => {
-                    refresh_states(exec, lens, &mut refs)?;
-                    from = kept[t] + 1;
-                    settled = kept[t + 1..].to_vec();
-                }
-                None => {
-                    from = last + 1;
-                    settled.clear();
+            for kept in refined(exec, lens, driver, plans.as_ref(), &found, settings.budget_bytes)? {
+                driver.pending.push(kept);
+                if driver.pending.len() >= window {
+                    let swapped = verify_pending(exec, lens, driver, settings.budget_bytes)?;
+                    if swapped > 0 {
+                        refresh_states(exec, lens, &mut refs)?;
+                    }
+                    applied += swapped;
                 }
             }
+            from = last + 1;
         }
     }
     Ok(applied)
@@ -1241,19 +1237,22 @@ fn refresh_states<E: Executor<Task>>(exec: &mut E, lens: &[usize], refs: &mut Re
     Ok(())
 }
 
-/// Verify the window `found` (objects, ascending): each in turn swapped in if its exact change
-/// of loss is negative. Returns the swaps applied and the window index of the last.
-fn verify<E: Executor<Task>>(
+/// Verify the candidates kept so far (`driver.pending`, taken): each in turn swapped in if its
+/// exact change of loss is negative. Returns the swaps applied.
+fn verify_pending<E: Executor<Task>>(
     exec: &mut E,
     lens: &[usize],
     driver: &mut Driver,
-    found: &[usize],
     budget: usize,
-) -> Result<(usize, Option<usize>)> {
-    let cands = fetch_rows(exec, lens, found)?;
+) -> Result<usize> {
+    let found = std::mem::take(&mut driver.pending);
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let cands = fetch_rows(exec, lens, &found)?;
     let all: Vec<usize> = (0..lens.len()).filter(|&c| lens[c] > 0).collect();
     let mut replies = exec.run(&Task::Verify { cands, budget }, &all)?;
-    let (mut applied, mut last) = (0, None);
+    let mut applied = 0;
     for t in 0..found.len() {
         let deltas = total_deltas(driver.k, &replies)?;
         let apply = if driver.medoids.contains(&found[t]) {
@@ -1282,10 +1281,9 @@ fn verify<E: Executor<Task>>(
             driver.absorb(parts);
             driver.largest_gain = driver.largest_gain.max(before - driver.loss);
             applied += 1;
-            last = Some(t);
         }
     }
-    Ok((applied, last))
+    Ok(applied)
 }
 
 /// The exact change of loss of a candidate at each position, from the chunks' shares.
@@ -1370,6 +1368,17 @@ mod tests {
     }
 
     #[test]
+    fn refined_candidates_wait_for_a_full_window_or_the_end_of_the_pass() {
+        // A window of one verifies each kept candidate at once; one larger than all of them
+        // verifies them only at the end of each pass.
+        for window in [1, 1_000_000] {
+            let mut settings = sampling(11);
+            settings.screening.window = window;
+            same_medoids_for_every_chunking(1200, 12, 5, settings);
+        }
+    }
+
+    #[test]
     fn a_sampled_first_refinement_gives_the_same_medoids_for_every_chunking() {
         // Clusters of about 300 rows, more than SAMPLED_FIRST samples of 10: every turn
         // refines on a sample first.
@@ -1386,7 +1395,7 @@ mod tests {
         let rows = grouped(n, d, 10, 7);
         let data = DenseData::new(&rows, n, d, Metric::L2).unwrap();
         let ctx = Context::new(&data, &Silent);
-        let start = crate::algorithms::onebatch::plan::random_medoids(n, k, 7);
+        let start = crate::algorithms::onebatch::plan::random_medoids(n, k, 1);
         let run = |screening: Screening| {
             let settings = Settings { screening, ..sampling(11) };
             let mut exec = LocalExecutor::<State>::new(&ctx, &[n]);
@@ -1444,6 +1453,7 @@ mod tests {
             far_margin: 0.0,
             margin_passed: false,
             sampled: false,
+            pending: Vec::new(),
         }
     }
 
