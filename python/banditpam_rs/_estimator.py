@@ -82,13 +82,15 @@ class KMedoids(ClassNamePrefixFeaturesOutMixin, _BaseKMedoids):
         it fits; reported losses stay exact.
     max_iter : int, default=100
         Maximum number of swap iterations (0: return the initial medoids).
-    init : {"build", "random", "k-medoids++", "onebatch"}, array-like of k ints, or None, default=None
+    init : {"build", "random", "k-medoids++", "onebatch", "sample"}, array-like of k ints, or None, default=None
         How the search starts: "build" is PAM's greedy BUILD (the default of PAM, FastPAM1 and
         the bandit methods, which run it as a best-arm search); "random" draws k distinct
         samples (the default of FasterPAM and OneBatchPAM); "k-medoids++" draws the first
         uniformly and each next one with probability proportional to its dissimilarity to the
         nearest medoid so far; "onebatch" starts from OneBatchPAM's answer (what "auto" gives
-        FasterPAM); an array gives the k initial medoid indices. None: the method's own default.
+        FasterPAM); "sample" from nearswap's answer on a tenth of the samples, from 300,000
+        samples on (nearswap's default; below that, OneBatchPAM's answer); an array gives the k
+        initial medoid indices. None: the method's own default.
     n_init : int, default=1
         Run the search this many times from different seeds (derived from `random_state`) and
         keep the lowest loss. Useful with random starts; the first run is the single run's.

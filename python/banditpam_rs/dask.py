@@ -57,9 +57,12 @@ class KMedoids(_BaseKMedoids):
         "nearswap".
     max_iter : int, default=100
         Maximum passes over the candidates.
-    init : "random", "onebatch", array-like of k ints, or None, default=None
+    init : "random", "onebatch", "sample", array-like of k ints, or None, default=None
         The initial medoids: k distinct rows drawn from `random_state` ("random"),
-        OneBatchPAM's answer ("onebatch", nearswap's default), or their row numbers.
+        OneBatchPAM's answer ("onebatch"), nearswap's answer on a tenth of the rows from
+        300,000 rows on and OneBatchPAM's answer below ("sample", nearswap's default; the
+        sample is chosen by row number, so every chunking searches the same one), or their
+        row numbers.
     n_init : int, default=1
         Run the search this many times from different seeds (derived from `random_state` as
         in memory) and keep the lowest loss.
@@ -148,9 +151,9 @@ class KMedoids(_BaseKMedoids):
             raise ValueError(f"the dask estimator takes a built-in vector metric, got {self.metric!r}")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {list(METHODS)} for dask arrays, got {self.method!r}")
-        if isinstance(self.init, str) and self.init not in ("random", "onebatch"):
+        if isinstance(self.init, str) and self.init not in ("random", "onebatch", "sample"):
             raise ValueError(
-                f'init must be "random", "onebatch", None or k row numbers for dask arrays, got {self.init!r}'
+                f'init must be "random", "onebatch", "sample", None or k row numbers for dask arrays, got {self.init!r}'
             )
         if self.keep_block not in (None, True, False):
             raise TypeError(f"keep_block must be None, True or False, got {self.keep_block!r}")

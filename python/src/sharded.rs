@@ -257,8 +257,10 @@ fn fit_sharded<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let params = builder(params)?.check().map_err(to_py_err)?;
     let mut chunks = PythonChunks { executor, lens: chunk_lens, raised: None };
-    let found = catch_unwind(AssertUnwindSafe(|| sharded::fit(&params, &mut chunks, Options { keep_block })))
-        .map_err(|_| PyRuntimeError::new_err("internal error in banditpam_rs: please report it"))?;
+    let found = catch_unwind(AssertUnwindSafe(|| {
+        sharded::fit(&params, &mut chunks, Options { keep_block, ..Options::default() })
+    }))
+    .map_err(|_| PyRuntimeError::new_err("internal error in banditpam_rs: please report it"))?;
     let found = match (found, chunks.raised.take()) {
         (Ok(found), _) => found,
         (Err(_), Some(raised)) => return Err(raised),

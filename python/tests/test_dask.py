@@ -95,6 +95,15 @@ def test_given_initial_medoids(client):
             assert ours == errors_of(lambda init=init: in_memory(X, n_clusters=4, init=init))
 
 
+@pytest.mark.parametrize("init", ["onebatch", "sample", "random"])
+def test_named_starts_give_the_in_memory_medoids(client, init):
+    # "sample" (nearswap's default) searches a sample from 300,000 rows on; below, it is
+    # OneBatchPAM's answer in both estimators.
+    X = blobs(1200, 3, seed=4)
+    model = KMedoids(n_clusters=5, init=init, random_state=1).fit(da.from_array(X, chunks=250))
+    assert_same_fit(model, in_memory(X, n_clusters=5, init=init, random_state=1))
+
+
 def test_restarts_keep_the_in_memory_choice(client):
     X = blobs(1500, 4, seed=9, dtype=np.float32)
     model = KMedoids(n_clusters=6, n_init=3, random_state=5).fit(da.from_array(X, chunks=400))

@@ -188,6 +188,57 @@ impl ChunkRows for InMemoryChunk<'_, '_> {
     }
 }
 
+/// Some rows of a chunk as a chunk of a sample of the data set: local row `r` is the chunk's
+/// row `rows[r]`, and the sample numbers its rows from `offset` on (the sample's rows held by
+/// the chunks before). Targets are named by their numbers in the sample.
+pub(crate) struct SampledRows<'c> {
+    pub chunk: &'c dyn ChunkRows,
+    pub rows: Vec<usize>,
+    pub offset: usize,
+}
+
+impl SampledRows<'_> {
+    fn in_chunk(&self, local: &[usize]) -> Vec<usize> {
+        local.iter().map(|&r| self.rows[r]).collect()
+    }
+}
+
+impl ChunkRows for SampledRows<'_> {
+    fn offset(&self) -> usize {
+        self.offset
+    }
+
+    fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    fn weight(&self, i: usize) -> f64 {
+        self.chunk.weight(self.rows[i])
+    }
+
+    fn distances_from_targets(&self, targets: &Targets, local: &[usize], out: &mut [f64]) -> Result<()> {
+        self.chunk.distances_from_targets(targets, &self.in_chunk(local), out)
+    }
+
+    fn distances_to_targets(&self, local: &[usize], targets: &Targets, out: &mut [f64]) -> Result<()> {
+        self.chunk.distances_to_targets(&self.in_chunk(local), targets, out)
+    }
+
+    fn targets(&self, local: &[usize]) -> Result<Targets> {
+        let mut found = self.chunk.targets(&self.in_chunk(local))?;
+        found.ids = local.iter().map(|&r| self.offset + r).collect();
+        Ok(found)
+    }
+
+    fn in_data_units(&self, distance: f64) -> f64 {
+        self.chunk.in_data_units(distance)
+    }
+
+    fn check_interrupted(&self) -> Result<()> {
+        self.chunk.check_interrupted()
+    }
+}
+
 /// `out[a * refs.len() + b] = d(cands[a], refs[b])` in parallel tasks: over tiles of the
 /// references when the candidates are few, so that each reference row is prepared once per
 /// block, and over candidates otherwise.

@@ -144,6 +144,11 @@ impl<'a> Context<'a> {
         per_phase(&self.counts)
     }
 
+    /// Book `count` distances computed in another context (a search on a sample of the data).
+    pub fn add_counts(&self, phase: Phase, count: u64) {
+        self.counts[phase as usize].fetch_add(count, Ordering::Relaxed);
+    }
+
     /// Distances read from a cache so far, by phase.
     pub fn cache_hits(&self) -> PhaseCounts {
         per_phase(&self.hits)

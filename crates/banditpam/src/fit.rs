@@ -186,6 +186,7 @@ impl CheckedKMedoids {
                 cache_width,
                 onebatch_size,
                 start_batch_size,
+                chosen_onebatch_size: self.onebatch_size,
                 screening: nearswap::Screening::default(),
             },
         })

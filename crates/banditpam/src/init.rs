@@ -3,6 +3,7 @@
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::algorithms::nearswap::{protocol, sample};
 use crate::algorithms::{banditpam, build, onebatch, Search};
 use crate::context::Phase;
 use crate::error::{Error, Result};
@@ -25,13 +26,18 @@ pub enum Init {
     /// OneBatchPAM's answer from a random start (O(n m) distances): a start close to a local
     /// optimum, so that an exact method has few swaps left to make. `auto` starts FasterPAM so.
     OneBatch,
+    /// nearswap's answer on a sample of a tenth of the objects (itself started from
+    /// OneBatchPAM's answer on the sample), from 300,000 objects on and when the sample holds
+    /// 100 objects per cluster; OneBatchPAM's answer below that. nearswap's default: on all the
+    /// objects it then has few swaps left to make.
+    Sample,
     /// These medoids.
     Medoids(Vec<usize>),
 }
 
 impl Init {
     /// The named initialisations, as `str::parse::<Init>` reads them.
-    pub const NAMES: [&'static str; 4] = ["build", "random", "k-medoids++", "onebatch"];
+    pub const NAMES: [&'static str; 5] = ["build", "random", "k-medoids++", "onebatch", "sample"];
 
     /// What the start is called in progress reports ([`crate::Event::PhaseStarted`]).
     pub(crate) fn phase_name(&self) -> &'static str {
@@ -40,6 +46,7 @@ impl Init {
             Init::Random => "random start",
             Init::KMedoidsPlusPlus => "k-medoids++ start",
             Init::OneBatch => "OneBatchPAM start",
+            Init::Sample => "nearswap on a sample",
             Init::Medoids(_) => "given medoids",
         }
     }
@@ -48,7 +55,7 @@ impl Init {
 impl std::str::FromStr for Init {
     type Err = Error;
 
-    /// `build`, `random`, `k-medoids++` (or `kmedoids++`), `onebatch`, or k comma-separated
+    /// `build`, `random`, `k-medoids++` (or `kmedoids++`), `onebatch`, `sample`, or k comma-separated
     /// indices.
     ///
     /// ```
@@ -64,6 +71,7 @@ impl std::str::FromStr for Init {
             "random" => Ok(Init::Random),
             "k-medoids++" | "kmedoids++" => Ok(Init::KMedoidsPlusPlus),
             "onebatch" => Ok(Init::OneBatch),
+            "sample" => Ok(Init::Sample),
             _ => wanted
                 .split(',')
                 .map(|part| part.trim().parse::<usize>())
@@ -71,7 +79,7 @@ impl std::str::FromStr for Init {
                 .map(Init::Medoids)
                 .map_err(|_| Error::InvalidParameter {
                     name: "init",
-                    expected: "build, random, k-medoids++, onebatch or k comma-separated medoid indices",
+                    expected: "build, random, k-medoids++, onebatch, sample or k comma-separated medoid indices",
                     value: text.to_string(),
                 }),
         }
@@ -88,20 +96,39 @@ pub(crate) fn start(search: &mut Search<'_, '_>, init: &Init, k: usize, bandit_b
         Init::Build => build::build(ctx, k),
         Init::Random => Assignment::from_medoids(ctx, Phase::Build, &random()),
         Init::KMedoidsPlusPlus => build::kmedoids_plus_plus(ctx, k, &mut ChaCha8Rng::seed_from_u64(seed)),
-        Init::OneBatch => {
-            let mut state = Assignment::from_medoids(ctx, Phase::Build, &random())?;
+        Init::OneBatch => onebatch_start(search, &random()),
+        Init::Sample => {
             let tuning = search.tuning;
-            onebatch::swap(
-                ctx,
-                &mut state,
-                tuning.start_batch_size,
-                seed,
-                ONEBATCH_START_PASSES,
-                &tuning.budget,
-                onebatch::Block::KeepIfItFits,
-            )?;
-            Ok(state)
+            match sample::members(n, k, seed, tuning.screening.sample_from) {
+                Some(members) => {
+                    let settings = protocol::Settings {
+                        screening: tuning.screening,
+                        seed,
+                        max_passes: search.max_iter,
+                        budget_bytes: tuning.budget.bytes,
+                    };
+                    let medoids = sample::search_in_memory(ctx, &members, k, tuning.chosen_onebatch_size, settings)?;
+                    Assignment::from_medoids(ctx, Phase::Build, &medoids)
+                }
+                None => onebatch_start(search, &random()),
+            }
         }
         Init::Medoids(medoids) => Assignment::from_medoids(ctx, Phase::Build, medoids),
     }
+}
+
+/// OneBatchPAM's answer from `initial`, with the batch of a start.
+fn onebatch_start(search: &mut Search<'_, '_>, initial: &[usize]) -> Result<Assignment> {
+    let (ctx, tuning) = (search.ctx, search.tuning);
+    let mut state = Assignment::from_medoids(ctx, Phase::Build, initial)?;
+    onebatch::swap(
+        ctx,
+        &mut state,
+        tuning.start_batch_size,
+        search.seed,
+        ONEBATCH_START_PASSES,
+        &tuning.budget,
+        onebatch::Block::KeepIfItFits,
+    )?;
+    Ok(state)
 }

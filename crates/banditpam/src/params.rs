@@ -322,7 +322,7 @@ impl KMedoids {
             None => match self.algorithm.method().map_or(Start::Random, |m| m.start) {
                 Start::Build => Init::Build,
                 Start::Random => Init::Random,
-                Start::OneBatch => Init::OneBatch,
+                Start::Sample => Init::Sample,
             },
         };
         Ok(CheckedKMedoids {

@@ -311,7 +311,7 @@ pub const PARAMETERS: &[Parameter] = &[
         default: "none",
         help: "How the search starts: a named start or k medoid indices (0-based; comma-separated on \
                the command line); unset: the method's own (build, or random for fasterpam and \
-               onebatch; auto's choice for auto).",
+               onebatch, sample for nearswap; auto's choice for auto).",
         set: |m, v| {
             Ok(match v {
                 Value::Unset => m,

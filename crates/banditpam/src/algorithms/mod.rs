@@ -105,8 +105,8 @@ pub(crate) enum Start {
     Build,
     /// k distinct objects drawn with the seed.
     Random,
-    /// OneBatchPAM's answer from a random start.
-    OneBatch,
+    /// nearswap's answer on a sample of the data, on large data; else OneBatchPAM's answer.
+    Sample,
 }
 
 /// A method's search: improves `search.state` in place.
@@ -140,6 +140,9 @@ pub(crate) struct Tuning {
     pub onebatch_size: usize,
     /// OneBatchPAM's batch size as a start.
     pub start_batch_size: usize,
+    /// The caller's `onebatch_size`, if any: a start on a sample of the data sizes its batch
+    /// for the sample with it.
+    pub chosen_onebatch_size: Option<usize>,
     /// nearswap's screening.
     pub screening: nearswap::Screening,
 }

@@ -19,6 +19,7 @@ mod rescaled;
 mod series;
 mod sparse;
 mod strings;
+mod subset;
 mod to_medoids;
 mod trees;
 
@@ -31,6 +32,7 @@ pub(crate) use rescaled::{rescaled_exponent, Rescaled};
 pub use series::{dtw, Series};
 pub use sparse::SparseData;
 pub use strings::Strings;
+pub(crate) use subset::Subset;
 pub use to_medoids::distances_to_medoids;
 pub use trees::{tree_edit_distance, Tree, TreeParser, Trees};
 

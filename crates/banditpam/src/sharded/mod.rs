@@ -39,7 +39,7 @@ use serde::{Deserialize, Serialize};
 use crate::algorithms::onebatch::plan::{draw_batch, random_medoids};
 use crate::algorithms::onebatch::{self, protocol as batch};
 use crate::algorithms::{nearswap, Algorithm};
-use crate::chunks::{ChunkRows, ChunkTask, Executor};
+use crate::chunks::{ChunkRows, ChunkTask, Executor, SampledRows};
 use crate::data::{check_dense, rescaled_exponent};
 use crate::error::{Error, Result};
 use crate::init::{Init, ONEBATCH_START_PASSES};
@@ -271,6 +271,16 @@ const NEAREST_BLOCK: usize = 1024;
 enum AnyTask {
     OneBatch(batch::Task),
     NearSwap(nearswap::protocol::Task),
+    /// `task` on the chunk's rows in the sample of `seed` (`nearswap::sample`), with the state
+    /// the chunk keeps for the sample; `offsets` maps each chunk's first row to the number of
+    /// its first row in the sample.
+    Sampled {
+        seed: u64,
+        offsets: Vec<(usize, usize)>,
+        task: Box<AnyTask>,
+    },
+    /// The search on the sample is over: drop its state.
+    EndSample,
 }
 
 /// A reply of any sharded method, as it travels.
@@ -280,6 +290,7 @@ enum AnyTask {
 enum AnyReply {
     OneBatch(batch::Reply),
     NearSwap(nearswap::protocol::Reply),
+    Ended,
 }
 
 /// What a chunk keeps between the tasks of a fit.
@@ -287,6 +298,8 @@ enum AnyReply {
 pub struct ChunkState {
     onebatch: batch::State,
     nearswap: nearswap::protocol::State,
+    /// The state of a search on a sample of the data, while it runs.
+    sampled: Option<Box<ChunkState>>,
 }
 
 fn wire<T: Serialize>(value: &T) -> Result<Vec<u8>> {
@@ -320,27 +333,86 @@ impl ChunkState {
 /// Errors: [`Error::Sharded`] for bytes that are no task, and whatever the task meets
 /// (non-finite distances, memory).
 pub fn run_task<T: Scalar>(chunk: &DenseChunk<'_, T>, state: &mut ChunkState, task: &[u8]) -> Result<Vec<u8>> {
-    let reply = match unwire::<AnyTask>(task)? {
-        AnyTask::OneBatch(task) => AnyReply::OneBatch(task.run(chunk, &mut state.onebatch)?),
-        AnyTask::NearSwap(task) => AnyReply::NearSwap(task.run(chunk, &mut state.nearswap)?),
-    };
-    wire(&reply)
+    wire(&run_any(chunk, state, unwire::<AnyTask>(task)?)?)
 }
 
-/// The typed executors the drivers use, over a [`ChunkExecutor`].
+fn run_any(chunk: &dyn ChunkRows, state: &mut ChunkState, task: AnyTask) -> Result<AnyReply> {
+    Ok(match task {
+        AnyTask::OneBatch(task) => AnyReply::OneBatch(task.run(chunk, &mut state.onebatch)?),
+        AnyTask::NearSwap(task) => AnyReply::NearSwap(task.run(chunk, &mut state.nearswap)?),
+        AnyTask::Sampled { seed, offsets, task } => {
+            let first = chunk.offset();
+            let offset = offsets
+                .iter()
+                .find(|o| o.0 == first)
+                .ok_or_else(|| Error::Sharded(format!("no sample offset for the chunk at row {first}")))?
+                .1;
+            let rows = (0..chunk.len()).filter(|&r| nearswap::sample::in_sample(seed, first + r)).collect();
+            let sampled = SampledRows { chunk, rows, offset };
+            run_any(&sampled, state.sampled.get_or_insert_with(Default::default), *task)?
+        }
+        AnyTask::EndSample => {
+            state.sampled = None;
+            AnyReply::Ended
+        }
+    })
+}
+
+/// The typed executors the drivers use, over a [`ChunkExecutor`]: on all the rows, or on the
+/// rows of a sample.
 struct Remote<'e> {
     inner: &'e mut dyn ChunkExecutor,
+    sample: Option<SampleOfChunks>,
+}
+
+/// A sample of the rows (`nearswap::sample`) as the chunks hold it.
+#[derive(Clone)]
+struct SampleOfChunks {
+    seed: u64,
+    /// Each chunk's first row, and the number of its first sampled row in the sample.
+    offsets: Vec<(usize, usize)>,
+    /// Sampled rows in each chunk.
+    lens: Vec<usize>,
+}
+
+impl SampleOfChunks {
+    fn new(seed: u64, lens: &[usize], members: &[usize]) -> Self {
+        let sampled = nearswap::sample::sampled_lens(lens, members);
+        let (mut first, mut offset, mut offsets) = (0, 0, Vec::with_capacity(lens.len()));
+        for (len, taken) in lens.iter().zip(&sampled) {
+            offsets.push((first, offset));
+            first += len;
+            offset += taken;
+        }
+        SampleOfChunks { seed, offsets, lens: sampled }
+    }
+}
+
+impl Remote<'_> {
+    fn lens(&self) -> Vec<usize> {
+        match &self.sample {
+            Some(sample) => sample.lens.clone(),
+            None => self.inner.chunk_lens(),
+        }
+    }
+
+    fn wire_task(&self, task: AnyTask) -> Result<Vec<u8>> {
+        match &self.sample {
+            Some(s) => wire(&AnyTask::Sampled { seed: s.seed, offsets: s.offsets.clone(), task: Box::new(task) }),
+            None => wire(&task),
+        }
+    }
 }
 
 macro_rules! remote_executor {
     ($task:ty, $variant:ident) => {
         impl Executor<$task> for Remote<'_> {
             fn chunk_lens(&self) -> Vec<usize> {
-                self.inner.chunk_lens()
+                self.lens()
             }
 
             fn run(&mut self, task: &$task, which: &[usize]) -> Result<Vec<<$task as ChunkTask>::Reply>> {
-                let bytes = wire(&AnyTask::$variant(task.clone()))?;
+                let bytes = self.wire_task(AnyTask::$variant(task.clone()))?;
                 let replies = self.inner.run(&bytes, which)?;
                 if replies.len() != which.len() {
                     return Err(Error::Sharded(format!("{} replies for {} chunks", replies.len(), which.len())));
@@ -415,17 +487,19 @@ pub struct ShardedFit {
 }
 
 /// How a sharded fit uses the chunks' memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Options {
     /// Keep each chunk's block of distances to OneBatchPAM's batch (rows x batch `f32`) next
     /// to it for the search, rather than compute rows again when they are scored (about as
     /// much work again per pass, no memory).
     pub keep_block: bool,
+    /// nearswap's screening (its defaults unless a test changes them).
+    pub screening: Screening,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { keep_block: true }
+        Options { keep_block: true, screening: Screening::default() }
     }
 }
 
@@ -490,11 +564,21 @@ pub fn fit(params: &CheckedKMedoids, exec: &mut dyn ChunkExecutor, options: Opti
     let mut best: Option<ShardedFit> = None;
     for restart in 0..params.n_init {
         let seed = restart_seed(params.seed, restart);
-        let mut remote = Remote { inner: &mut *exec };
+        let mut remote = Remote { inner: &mut *exec, sample: None };
         let clock = Instant::now();
         let random = random_medoids(n, k, seed);
         let budget_bytes = params.memory_budget.unwrap_or(usize::MAX);
         let settings = batch::Settings { keep_block: options.keep_block, max_passes: params.max_iter, budget_bytes };
+        let swap_settings = nearswap::protocol::Settings {
+            screening: options.screening,
+            seed,
+            max_passes: params.max_iter,
+            budget_bytes,
+        };
+        let sample = match params.init {
+            Init::Sample => nearswap::sample::members(n, k, seed, options.screening.sample_from),
+            _ => None,
+        };
         let start = match (&params.init, algorithm) {
             (Init::Medoids(m), _) => {
                 if let Some(&bad) = m.iter().find(|&&j| j >= n) {
@@ -503,7 +587,25 @@ pub fn fit(params: &CheckedKMedoids, exec: &mut dyn ChunkExecutor, options: Opti
                 m.clone()
             }
             (Init::Random, _) | (_, Algorithm::OneBatchPam) => random.clone(),
-            (Init::OneBatch, _) => {
+            (Init::Sample, _) if sample.is_some() => {
+                let members = sample.as_deref().unwrap_or_default();
+                let lens = remote.inner.chunk_lens();
+                let mut on_sample =
+                    Remote { inner: &mut *remote.inner, sample: Some(SampleOfChunks::new(seed, &lens, members)) };
+                let start = nearswap::sample::onebatch_start(
+                    &mut on_sample,
+                    k,
+                    params.onebatch_size,
+                    options.keep_block,
+                    swap_settings,
+                )?;
+                let (_, found) =
+                    nearswap::protocol::search(&mut on_sample, &start, swap_settings, &mut |_, _, _| Ok(()))?;
+                let every: Vec<usize> = (0..lens.len()).collect();
+                remote.inner.run(&wire(&AnyTask::EndSample)?, &every)?;
+                found.into_iter().map(|s| members[s]).collect()
+            }
+            (Init::OneBatch | Init::Sample, _) => {
                 let passes = batch::Settings { max_passes: ONEBATCH_START_PASSES, ..settings };
                 let size = onebatch::start_batch_size(params.onebatch_size, n, k);
                 batch::search(&mut remote, &draw_batch(n, size, seed), &random, passes)?.0
@@ -519,14 +621,8 @@ pub fn fit(params: &CheckedKMedoids, exec: &mut dyn ChunkExecutor, options: Opti
                 batch::search(&mut remote, &draw_batch(n, size, seed), &start, settings)?
             }
             _ => {
-                let settings = nearswap::protocol::Settings {
-                    screening: Screening::default(),
-                    seed,
-                    max_passes: params.max_iter,
-                    budget_bytes,
-                };
                 let (found, medoids) =
-                    nearswap::protocol::search(&mut remote, &start, settings, &mut |_, _, _| Ok(()))?;
+                    nearswap::protocol::search(&mut remote, &start, swap_settings, &mut |_, _, _| Ok(()))?;
                 (medoids, found.applied, found.converged)
             }
         };
@@ -571,5 +667,62 @@ pub fn restart_seed(seed: u64, restart: usize) -> u64 {
         seed
     } else {
         crate::fit::restart_seed(seed, restart)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+    use crate::algorithms::nearswap::{protocol, sample};
+    use crate::chunks::LocalExecutor;
+    use crate::context::{Context, Phase};
+    use crate::state::Assignment;
+    use crate::{DenseData, KMedoids, Silent};
+
+    /// The start on a sample, made where the test lowers the size it starts from: the same
+    /// medoids in memory (a subset of the data) and on every chunking (the chunks' sampled
+    /// rows), and so the same answer of the search that follows.
+    #[test]
+    fn the_start_on_a_sample_is_the_same_in_memory_and_on_every_chunking() {
+        let (n, d, k, seed) = (4500, 3, 4, 3);
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let rows: Vec<f64> = (0..n * d).map(|i| rng.random::<f64>() + ((i / d) % 6) as f64 * 0.8).collect();
+        let screening = Screening { sample_from: 1, ..Screening::default() };
+        let settings = protocol::Settings { screening, seed, max_passes: 100, budget_bytes: usize::MAX };
+
+        let data = DenseData::new(&rows, n, d, Metric::L2).unwrap();
+        let ctx = Context::new(&data, &Silent);
+        let members = sample::members(n, k, seed, screening.sample_from).expect("a sample of 100 per cluster");
+        assert!(members.len() > n / 20 && members.len() < n / 5, "{} members", members.len());
+        let start = sample::search_in_memory(&ctx, &members, k, None, settings).unwrap();
+        let (_, answer) =
+            protocol::search(&mut LocalExecutor::whole(&ctx), &start, settings, &mut |_, _, _| Ok(())).unwrap();
+        let loss = |m: &[usize]| Assignment::from_medoids(&ctx, Phase::Other, m).unwrap().loss();
+        let random = loss(&random_medoids(n, k, seed));
+        assert!(loss(&start) < 0.8 * random, "start {} against random {random}", loss(&start));
+        assert!(loss(&answer) <= loss(&start));
+
+        let params = KMedoids::new(k).algorithm(Algorithm::NearSwap).init(Init::Sample).seed(seed).check().unwrap();
+        let mut stats = DataStats::new(d);
+        stats.fold(&rows).unwrap();
+        for sizes in [vec![n], vec![1000, 0, 1500, 2000], vec![700; 7]] {
+            let mut at = 0;
+            let chunks: Vec<&[f64]> = sizes
+                .iter()
+                .map(|&len| {
+                    at += len;
+                    &rows[(at - len) * d..at.min(n) * d]
+                })
+                .collect();
+            let mut exec = LocalChunks::new(&chunks, d, Metric::L2, &stats).unwrap();
+            let found = fit(&params, &mut exec, Options { keep_block: true, screening }).unwrap();
+            assert_eq!(found.build_medoids, start, "chunks of {sizes:?}");
+            assert_eq!(found.medoids, answer, "chunks of {sizes:?}");
+            // The chunks dropped the sample's state.
+            assert!(exec.states.iter().all(|s| s.sampled.is_none()));
+        }
     }
 }

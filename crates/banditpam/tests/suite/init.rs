@@ -79,3 +79,20 @@ fn n_init_keeps_the_best_of_its_searches() {
     let e = KMedoids::new(2).n_init(0).check().unwrap_err();
     assert!(e.to_string().contains("n_init"), "{e}");
 }
+
+/// The start on a sample (nearswap's default) runs from 300,000 objects on; below, it is
+/// OneBatchPAM's answer, the same as `init = "onebatch"` gives.
+#[test]
+fn the_sample_start_is_onebatchs_answer_on_small_data() {
+    assert_eq!("sample".parse::<Init>().unwrap(), Init::Sample);
+    assert!(Init::NAMES.contains(&"sample"));
+    let values = blobs(&[0.0, 10.0, 20.0, 30.0], 50);
+    let data = DenseData::new(&values, values.len(), 1, Metric::L2).unwrap();
+    let default = KMedoids::new(4).algorithm(Algorithm::NearSwap).seed(3).check().unwrap();
+    assert_eq!(default.init(), &Init::Sample);
+    let sample = default.fit(&data).unwrap();
+    let onebatch = KMedoids::new(4).algorithm(Algorithm::NearSwap).init(Init::OneBatch).seed(3).fit(&data).unwrap();
+    assert_eq!(sample.build_medoids, onebatch.build_medoids);
+    assert_eq!(sample.medoids, onebatch.medoids);
+    assert_eq!(sample.loss, onebatch.loss);
+}

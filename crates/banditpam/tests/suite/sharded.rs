@@ -35,7 +35,7 @@ fn sharded<T: Scalar>(
         stats.fold(chunk).unwrap();
     }
     let mut executor = LocalChunks::new(&chunks, d, metric, &stats)?;
-    fit(params, &mut executor, Options { keep_block })
+    fit(params, &mut executor, Options { keep_block, ..Options::default() })
 }
 
 /// Random rows in four loose groups, so that swaps have something to find.

@@ -44,17 +44,19 @@
 //! find the same medoids (docs/ALGORITHMS.md, "nearswap").
 
 pub(crate) mod protocol;
+pub(crate) mod sample;
 
 use super::{Method, Search, Start, Swaps};
 use crate::chunks::LocalExecutor;
 use crate::error::Result;
 use crate::observer::Event;
 
-/// nearswap: OneBatchPAM's start, then eager swaps screened near each candidate, verified exactly.
+/// nearswap: its own answer on a sample (OneBatchPAM's answer on small data), then eager swaps
+/// screened near each candidate, verified exactly.
 pub(crate) const METHOD: Method = Method {
     name: "nearswap",
     aliases: &[],
-    start: Start::OneBatch,
+    start: Start::Sample,
     bandit_build: false,
     samples_references: false,
     wants_matrix: false,
@@ -114,6 +116,9 @@ pub struct Screening {
     pub window: usize,
     /// Candidates whose screening distances are computed together.
     pub block: usize,
+    /// Objects from which the search starts from its own answer on a sample of a tenth of
+    /// them (`init = "sample"`, the default), rather than from OneBatchPAM's answer.
+    pub sample_from: usize,
 }
 
 impl Default for Screening {
@@ -136,6 +141,7 @@ impl Default for Screening {
             negligible: 1e-4,
             window: 64,
             block: 4096,
+            sample_from: 300_000,
         }
     }
 }
