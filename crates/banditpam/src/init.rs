@@ -4,7 +4,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::algorithms::nearswap::{protocol, sample};
-use crate::algorithms::{banditpam, build, onebatch, Search};
+use crate::algorithms::{banditpam, build, onebatch, Search, Tuning};
 use crate::context::Phase;
 use crate::error::{Error, Result};
 use crate::state::Assignment;
@@ -83,6 +83,17 @@ impl std::str::FromStr for Init {
                     value: text.to_string(),
                 }),
         }
+    }
+}
+
+/// What the start `init` makes on n objects is called in progress reports: a start on a sample
+/// that the data is too small for is OneBatchPAM's.
+pub(crate) fn phase_name(init: &Init, n: usize, k: usize, seed: u64, tuning: &Tuning) -> &'static str {
+    match init {
+        Init::Sample if sample::members(n, k, seed, tuning.screening.sample_from).is_none() => {
+            Init::OneBatch.phase_name()
+        }
+        other => other.phase_name(),
     }
 }
 
