@@ -193,7 +193,7 @@ impl ChunkRows for InMemoryChunk<'_, '_> {
 /// the chunks before). Targets are named by their numbers in the sample.
 pub(crate) struct SampledRows<'c> {
     pub chunk: &'c dyn ChunkRows,
-    pub rows: Vec<usize>,
+    pub rows: &'c [usize],
     pub offset: usize,
 }
 

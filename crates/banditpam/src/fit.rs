@@ -326,7 +326,6 @@ impl Plan<'_> {
         };
         let mut search =
             Search { ctx, state: Assignment::empty(0), refs, seed, max_iter: p.max_iter, tuning: &self.tuning };
-        ctx.report(Event::PhaseStarted { phase: init::phase_name(&p.init, n, p.k, seed, &self.tuning) });
         search.state = init::start(&mut search, &p.init, p.k, method.bandit_build)?;
         let build_medoids = search.state.medoids.clone();
         let build_loss = search.state.loss();

@@ -4,9 +4,10 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::algorithms::nearswap::{protocol, sample};
-use crate::algorithms::{banditpam, build, onebatch, Search, Tuning};
+use crate::algorithms::{banditpam, build, onebatch, Search};
 use crate::context::Phase;
 use crate::error::{Error, Result};
+use crate::observer::Event;
 use crate::state::Assignment;
 
 /// Passes OneBatchPAM may make when it is the start of another method.
@@ -86,22 +87,18 @@ impl std::str::FromStr for Init {
     }
 }
 
-/// What the start `init` makes on n objects is called in progress reports: a start on a sample
-/// that the data is too small for is OneBatchPAM's.
-pub(crate) fn phase_name(init: &Init, n: usize, k: usize, seed: u64, tuning: &Tuning) -> &'static str {
-    match init {
-        Init::Sample if sample::members(n, k, seed, tuning.screening.sample_from).is_none() => {
-            Init::OneBatch.phase_name()
-        }
-        other => other.phase_name(),
-    }
-}
-
 /// The start `init` makes for `search` (whose state is still empty): the medoids and every
-/// object's assignment to them. `bandit_build`: BUILD runs as a best-arm search.
+/// object's assignment to them, after reporting which start runs (a start on a sample that the
+/// data is too small for is OneBatchPAM's). `bandit_build`: BUILD runs as a best-arm search.
 pub(crate) fn start(search: &mut Search<'_, '_>, init: &Init, k: usize, bandit_build: bool) -> Result<Assignment> {
     let (ctx, n, seed) = (search.ctx, search.ctx.n(), search.seed);
     let random = || rand::seq::index::sample(&mut ChaCha8Rng::seed_from_u64(seed), n, k).into_vec();
+    let members = match init {
+        Init::Sample => sample::members(n, k, seed, search.tuning.screening.sample_from),
+        _ => None,
+    };
+    let runs = if *init == Init::Sample && members.is_none() { &Init::OneBatch } else { init };
+    ctx.report(Event::PhaseStarted { phase: runs.phase_name() });
     match init {
         Init::Build if bandit_build => banditpam::build(ctx, &mut search.refs, k, search.tuning.build),
         Init::Build => build::build(ctx, k),
@@ -110,7 +107,7 @@ pub(crate) fn start(search: &mut Search<'_, '_>, init: &Init, k: usize, bandit_b
         Init::OneBatch => onebatch_start(search, &random()),
         Init::Sample => {
             let tuning = search.tuning;
-            match sample::members(n, k, seed, tuning.screening.sample_from) {
+            match members {
                 Some(members) => {
                     let settings = protocol::Settings {
                         screening: tuning.screening,

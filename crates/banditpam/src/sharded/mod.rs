@@ -298,8 +298,17 @@ enum AnyReply {
 pub struct ChunkState {
     onebatch: batch::State,
     nearswap: nearswap::protocol::State,
-    /// The state of a search on a sample of the data, while it runs.
-    sampled: Option<Box<ChunkState>>,
+    /// The search on a sample of the data, while it runs.
+    sampled: Option<Box<SampleState>>,
+}
+
+/// What a chunk keeps while a search runs on a sample: the sample's seed, the chunk's rows in
+/// it (found once, not at every task) and the search's state.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct SampleState {
+    seed: u64,
+    rows: Vec<usize>,
+    state: ChunkState,
 }
 
 fn wire<T: Serialize>(value: &T) -> Result<Vec<u8>> {
@@ -347,9 +356,12 @@ fn run_any(chunk: &dyn ChunkRows, state: &mut ChunkState, task: AnyTask) -> Resu
                 .find(|o| o.0 == first)
                 .ok_or_else(|| Error::Sharded(format!("no sample offset for the chunk at row {first}")))?
                 .1;
-            let rows = (0..chunk.len()).filter(|&r| nearswap::sample::in_sample(seed, first + r)).collect();
-            let sampled = SampledRows { chunk, rows, offset };
-            run_any(&sampled, state.sampled.get_or_insert_with(Default::default), *task)?
+            if !state.sampled.as_ref().is_some_and(|s| s.seed == seed) {
+                let rows = (0..chunk.len()).filter(|&r| nearswap::sample::in_sample(seed, first + r)).collect();
+                state.sampled = Some(Box::new(SampleState { seed, rows, state: ChunkState::default() }));
+            }
+            let SampleState { rows, state, .. } = &mut **state.sampled.get_or_insert_with(Default::default);
+            run_any(&SampledRows { chunk, rows, offset }, state, *task)?
         }
         AnyTask::EndSample => {
             state.sampled = None;
