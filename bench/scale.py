@@ -4,6 +4,8 @@
     bench/.venv/bin/python bench/scale.py --cases mnist-shifted:30000:10,mnist-shifted:100000:100 \\
         --gap-max-n 30000
     bench/.venv/bin/python bench/scale.py --resume --cases gauss64:1000000:10   # add to the last run
+    bench/.venv/bin/python bench/scale.py --resume --seeds 3 --methods "banditpam-rs auto,onebatch" \\
+        --cases mnist-shifted:100000:100,mnist-shifted:1000000:100   # the margin over seeds 0-2
 
 Data: shifted MNIST (784-d float32, `suite.mnist`) and a 64-d Gaussian mixture (100 centres,
 float32). Methods: our auto, nearswap and onebatch, the onebatch package's OneBatchPAM, and
@@ -16,7 +18,10 @@ bench/results/scale.jsonl, scale.png, and the "Beyond the matrix" section of BEN
 
 The whole default run takes several hours. `--resume` keeps the rows already in scale.jsonl,
 runs only the (case, method) pairs it lacks, and reports on all of them, so the run can be
-made in parts; each row records the date and the commit it was measured at.
+made in parts; each row records the date and the commit it was measured at. The main table shows
+seed 0; with `--seeds N`, the methods run with seeds 0 to N-1 as well, a second table gives each
+method's median over its seeds, and the targets compare medians, since one seed of a randomized
+peer moves its loss by a few tenths of a percent.
 """
 
 from __future__ import annotations
@@ -92,10 +97,44 @@ def ran_by_auto(row: dict, n: int) -> str | None:
     return row.get("ran")
 
 
+def auto_ran_nearswap(done: dict, case: Case, seed: int) -> bool:
+    """Whether auto's row of this seed is nearswap's run, which a nearswap row would repeat."""
+    auto_row = done.get((case.data, case.n, case.k, "banditpam-rs auto", seed), {})
+    return ran_by_auto(auto_row, case.n) == "nearswap"
+
+
+def seed_of(row: dict) -> int:
+    """The row's seed; rows from before seeds were recorded all ran with seed 0."""
+    return row.get("seed", 0)
+
+
 def case_order(rows: list[dict]) -> list[dict]:
-    """Rows by data, n, k and then the order the methods run in."""
+    """Rows by data, n, k, the order the methods run in, and seed."""
     names = OURS + [ONEBATCH, FASTERPAM]
-    return sorted(rows, key=lambda r: (r["data"], r["n"], r["k"], names.index(r["method"])))
+    return sorted(rows, key=lambda r: (r["data"], r["n"], r["k"], names.index(r["method"]), seed_of(r)))
+
+
+def by_method(rows: list[dict]) -> dict:
+    """(data, n, k, method) -> its rows with a loss, over all seeds."""
+    out: dict = {}
+    for row in rows:
+        if "loss" in row:
+            out.setdefault((row["data"], row["n"], row["k"], row["method"]), []).append(row)
+    return out
+
+
+def median_of(rows: list[dict]) -> dict:
+    """One row standing for several seeds: median seconds and loss, the largest peak memory and
+    swap_gap, and how many seeds it stands for."""
+    merged = dict(rows[0])
+    for key in ("seconds", "loss"):
+        merged[key] = float(np.median([row[key] for row in rows]))
+    merged["peak_rss_mib"] = max(row["peak_rss_mib"] for row in rows)
+    gaps = [row["swap_gap"] for row in rows if "swap_gap" in row]
+    if gaps:
+        merged["swap_gap"] = max(gaps)
+    merged["seeds"] = len(rows)
+    return merged
 
 
 def main() -> None:
@@ -106,7 +145,13 @@ def main() -> None:
     parser.add_argument("--matrix-max-n", type=int, default=40_000, help="largest n for kmedoids' matrix")
     parser.add_argument("--gap-max-n", type=int, default=100_000, help="largest n for swap_gap")
     parser.add_argument("--resume", action="store_true", help="keep scale.jsonl's rows and run only what it lacks")
+    parser.add_argument("--seeds", type=int, default=1, help="run seeds 0 to N-1 of each method")
+    parser.add_argument("--methods", default=",".join(OURS + [ONEBATCH, FASTERPAM]), help="the methods to run")
     args = parser.parse_args()
+    wanted = args.methods.split(",")
+    unknown = [m for m in wanted if m not in OURS + [ONEBATCH, FASTERPAM]]
+    if unknown:
+        parser.error(f"unknown methods: {', '.join(unknown)}")
     cases = []
     for spec in args.cases.split(","):
         name, n, k = spec.split(":")
@@ -114,39 +159,43 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     raw = RESULTS / "scale.jsonl"
     rows = [json.loads(line) for line in raw.open()] if args.resume and raw.exists() else []
-    done = {(row["data"], row["n"], row["k"], row["method"]): row for row in rows}
+    done = {(row["data"], row["n"], row["k"], row["method"], seed_of(row)): row for row in rows}
     measured_at = {"date": str(datetime.date.today()), "commit": commit()}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, raw.open("a" if args.resume else "w") as out:
         for case in cases:
             methods = OURS + [ONEBATCH] + ([FASTERPAM] if case.n <= args.matrix_max_n else [])
-            todo = [m for m in methods if (case.data, case.n, case.k, m) not in done]
-            auto_row = done.get((case.data, case.n, case.k, "banditpam-rs auto"), {})
-            auto_ran = ran_by_auto(auto_row, case.n)
-            if auto_ran == "nearswap" and todo == ["banditpam-rs nearswap"]:
-                continue  # the auto row is this method's run
+            todo = [
+                (m, seed)
+                for seed in range(args.seeds)
+                for m in methods
+                if m in wanted
+                and (case.data, case.n, case.k, m, seed) not in done
+                and not (m == "banditpam-rs nearswap" and auto_ran_nearswap(done, case, seed))
+            ]
             if not todo:
                 continue
             x = data(case.data, case.n)
             path = Path(tmp) / f"{case.data}-{case.n}.npy"
             if not path.exists():
                 np.save(path, x)
-            for method in todo:
-                if method == "banditpam-rs nearswap" and auto_ran == "nearswap":
-                    continue  # the auto row is this method's run
-                result = run(method, path, case, 0, args.threads, args.timeout)
-                auto_ran = ran_by_auto(result, case.n) if method == "banditpam-rs auto" else auto_ran
-                row = {"data": case.data, "n": case.n, "k": case.k, "method": method, **measured_at, **result}
+            for method, seed in todo:
+                if method == "banditpam-rs nearswap" and auto_ran_nearswap(done, case, seed):
+                    continue  # the auto row of this seed is this method's run
+                result = run(method, path, case, seed, args.threads, args.timeout)
+                row = {"data": case.data, "n": case.n, "k": case.k, "method": method, "seed": seed}
+                row.update(measured_at, **result)
                 if "medoids" in result:
                     row["loss"] = exact_loss(x, result["medoids"]) / case.n
                     if case.n <= args.gap_max_n:
                         row["swap_gap"] = gap_of(path, result["medoids"], args.threads)
                 row.pop("medoids", None)
                 rows.append(row)
+                done[(case.data, case.n, case.k, method, seed)] = row
                 out.write(json.dumps(row) + "\n")
                 out.flush()
-                keys = ("data", "n", "k", "method", "ran", "seconds", "peak_rss_mib", "loss", "swap_gap", "error")
-                print(json.dumps({key: row.get(key) for key in keys}), flush=True)
+                keys = ("data", "n", "k", "method", "seed", "ran", "seconds", "peak_rss_mib", "loss", "swap_gap")
+                print(json.dumps({key: row.get(key) for key in keys + ("error",)}), flush=True)
             del x
     rows = case_order(rows)
     runs = sorted({(row.get("date", "?"), row.get("commit", "?")) for row in rows})
@@ -154,7 +203,8 @@ def main() -> None:
         f"Generated by `bench/.venv/bin/python bench/scale.py` (last: `{' '.join(sys.argv[1:])}`, "
         f"{(time.perf_counter() - started) / 60:.0f} minutes); rows measured on "
         f"{', '.join(f'{date} at {rev}' for date, rev in runs)}. Machine: {machine()}. "
-        f"{args.threads} threads for everyone, each fit in its own subprocess (timeout {args.timeout:.0f} s); seed 0. "
+        f"{args.threads} threads for everyone, each fit in its own subprocess (timeout {args.timeout:.0f} s); "
+        "seed 0 in the main table. "
         "Times include kmedoids' float64 matrix (scikit-learn). Losses per point, recomputed in float64 from "
         "the medoids; `vs best` is the loss over the lowest of the case. Raw rows: `bench/results/scale.jsonl`."
     )
@@ -174,10 +224,14 @@ def lowest_losses(rows: list[dict]) -> dict:
 
 def target_lines(rows: list[dict]) -> list[str]:
     """The issue's targets for `auto` on shifted MNIST, from the rows there are."""
-    found = {(row["data"], row["n"], row["k"], row["method"]): row for row in rows if "loss" in row}
+    found = {key: median_of(seeded) for key, seeded in by_method(rows).items()}
 
     def get(n: int, k: int, method: str) -> dict | None:
         return found.get(("mnist-shifted", n, k, method))
+
+    def seeds(*cases: tuple) -> str:
+        counts = sorted({row["seeds"] for case in cases if (row := get(*case))})
+        return "" if counts == [1] else " (medians over " + "/".join(map(str, counts)) + " seeds)"
 
     def margin(n: int, k: int) -> float | None:
         ours, theirs = get(n, k, "banditpam-rs auto"), get(n, k, ONEBATCH)
@@ -196,12 +250,14 @@ def target_lines(rows: list[dict]) -> list[str]:
             met = met and below is not None and below >= 0.015
         text = f"{auto['seconds']:.1f} s, {auto['peak_rss_mib'] / 1024:.2f} GiB, swap_gap {gap:.1e}"
         text += f", {below:.2%} below the onebatch package" if below is not None else ""
+        text += seeds((n, k, "banditpam-rs auto"), (n, k, ONEBATCH))
         out.append(f"| auto, shifted MNIST {n:,}, k = {k} | {text} | {wanted} | {'yes' if met else 'NO'} |")
     big, reference = get(1_000_000, 100, "banditpam-rs auto"), margin(100_000, 100)
     if big and reference is not None and margin(1_000_000, 100) is not None:
         below = margin(1_000_000, 100)
         met = big["seconds"] <= 600 and big["peak_rss_mib"] <= 8 * 1024 and below >= reference
         text = f"{big['seconds']:.0f} s, {big['peak_rss_mib'] / 1024:.2f} GiB, {below:.2%} below the onebatch package"
+        text += seeds(*((n, 100, method) for n in (100_000, 1_000_000) for method in ("banditpam-rs auto", ONEBATCH)))
         wanted = f"<= 600 s, <= 8 GiB, below it by at least the margin at 100,000 ({reference:.2%})"
         out.append(f"| auto, shifted MNIST 1,000,000, k = 100 | {text} | {wanted} | {'yes' if met else 'NO'} |")
     for k in (10, 100, 300):
@@ -218,6 +274,29 @@ def target_lines(rows: list[dict]) -> list[str]:
     return out + [""] if len(out) > 2 else []
 
 
+def seed_lines(rows: list[dict]) -> list[str]:
+    """A table of the methods measured with more than one seed: the spread of their losses."""
+    lines = []
+    for (name, n, k, method), seeded in by_method(rows).items():
+        if len(seeded) < 2:
+            continue
+        losses = sorted(row["loss"] for row in seeded)
+        times = [row["seconds"] for row in seeded]
+        numbers = ", ".join(str(seed_of(row)) for row in sorted(seeded, key=seed_of))
+        cells = [name, f"{n:,}", k, method, numbers, f"{np.median(times):.1f}", f"{np.median(losses):.5f}"]
+        cells.append(f"{losses[0]:.5f} to {losses[-1]:.5f}")
+        lines.append("| " + " | ".join(map(str, cells)) + " |")
+    if not lines:
+        return []
+    head = [
+        "Over seeds (the targets above use these medians):",
+        "",
+        "| data | n | k | method | seeds | median seconds | median loss | losses |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    return head + lines + [""]
+
+
 def write_report(rows: list[dict], path: Path, meta: str) -> None:
     best = lowest_losses(rows)
     lines = [
@@ -225,6 +304,8 @@ def write_report(rows: list[dict], path: Path, meta: str) -> None:
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
+        if seed_of(row) != 0:
+            continue
         name = row["method"] + (f" ({row['ran']})" if row.get("ran") and row["method"].endswith("auto") else "")
         if "error" in row:
             cells = [row["data"], f"{row['n']:,}", row["k"], name, row["error"], "", "", "", "", ""]
@@ -245,6 +326,7 @@ def write_report(rows: list[dict], path: Path, meta: str) -> None:
             ]
         lines.append("| " + " | ".join(map(str, cells)) + " |")
     targets = target_lines(rows)
+    seeded = seed_lines(rows)
     measured = {f"{row['data']}:{row['n']}:{row['k']}" for row in rows}
     missing = [case for case in DEFAULT_CASES.split(",") if case not in measured]
     pending = [f"Not measured yet (`--resume` adds them): {', '.join(missing)}.", ""] if missing else []
@@ -258,6 +340,7 @@ def write_report(rows: list[dict], path: Path, meta: str) -> None:
         *targets,
         *lines,
         "",
+        *seeded,
         *pending,
         "Plot: `bench/results/scale.png` (seconds and loss relative to the best, against n).",
         "",
@@ -286,7 +369,7 @@ def plot(rows: list[dict], path: Path) -> None:
     best = lowest_losses(rows)
     series: dict = {}
     for row in rows:
-        if "loss" in row:
+        if "loss" in row and seed_of(row) == 0:
             label = f"{row['method']} k={row['k']} {row['data']}"
             relative = row["loss"] / best[(row["data"], row["n"], row["k"])]
             series.setdefault(label, []).append((row["n"], row["seconds"], relative))
