@@ -3,6 +3,7 @@
     bash bench/run.sh --setup-only && bench/.venv/bin/python bench/ksweep.py
     bench/.venv/bin/python bench/ksweep.py --ks 5,10,20,50,100,200 --metrics euclidean,manhattan \\
         --seeds 0,1,2 --large
+    bench/.venv/bin/python bench/ksweep.py --update --methods "banditpam-rs auto"   # refresh one method
 
 MNIST 10,000 test digits, each k and metric: our auto, banditpam++, fasterpam, onebatch and
 onebatch+swap, kmedoids.fasterpam (scikit-learn's matrix + fit) and onebatch's OneBatchPAM; upstream
@@ -12,6 +13,9 @@ MNIST at k = 10 and 100 (our frugal methods and auto only: no n x n matrix fits)
 in its own subprocess (bench/runner.py) with the same thread count; losses are recomputed in
 float64 from the medoids. Writes bench/results/ksweep.jsonl, ksweep.png and the "Many clusters"
 section at the end of BENCHMARKS.md (which bench/run.sh keeps when it rewrites the rest).
+`--methods` runs only the methods named; with `--update`, the rows of the other (case, method)
+pairs stay in ksweep.jsonl and in the report, so a change to one method can be measured again
+without the hour the whole sweep takes. Each row records the date and the commit it ran at.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import datetime
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,6 +63,17 @@ def methods_for(n: int, k: int) -> list[str]:
     return methods
 
 
+def commit() -> str:
+    """The checked-out commit (short), with "+" if the work tree differs from it."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "crates", "python"], cwd=ROOT)
+    return head.stdout.strip() + ("+" if dirty.returncode else "")
+
+
+def pair(row: dict) -> tuple:
+    return (row["data"], row["n"], row["k"], row["metric"], row["method"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ks", default="5,10,20,50,100,200")
@@ -66,26 +82,40 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--large", action="store_true", help="add the shifted 100,000-point MNIST at k = 10, 100")
+    parser.add_argument("--methods", default="", help="run only these methods (comma-separated full names)")
+    parser.add_argument("--update", action="store_true", help="keep ksweep.jsonl's rows of what is not run now")
     args = parser.parse_args()
+    chosen = [m for m in args.methods.split(",") if m]
     seeds = [int(s) for s in args.seeds.split(",")]
-    cases = [Case("mnist", 10_000, int(k), m) for m in args.metrics.split(",") for k in args.ks.split(",")]
+    cases = [Case("mnist", 10_000, int(k), m) for m in args.metrics.split(",") for k in args.ks.split(",") if k]
     if args.large:
         cases += [Case("mnist-shifted", 100_000, k, "euclidean") for k in (10, 100)]
     RESULTS.mkdir(parents=True, exist_ok=True)
     raw = RESULTS / "ksweep.jsonl"
-    rows = []
+    plan = [
+        (case, method) for case in cases for method in methods_for(case.n, case.k) if not chosen or method in chosen
+    ]
+    rerun = {(case.data, case.n, case.k, case.metric, method) for case, method in plan}
+    kept = [json.loads(line) for line in raw.open()] if args.update and raw.exists() else []
+    rows = [row for row in kept if pair(row) not in rerun]
+    measured_at = {"date": str(datetime.date.today()), "commit": commit()}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp, raw.open("w") as out:
+        for row in rows:
+            out.write(json.dumps(row) + "\n")
         for case in cases:
+            methods = [method for planned, method in plan if planned == case]
+            if not methods:
+                continue
             x = mnist(case.n)
             path = Path(tmp) / f"{case.data}-{case.n}.npy"
             if not path.exists():
                 np.save(path, x)
-            for method in methods_for(case.n, case.k):
+            for method in methods:
                 for seed in seeds if method in EVERY_SEED else seeds[:1]:
                     result = run(method, path, case, seed, args.threads, args.timeout)
                     row = {"data": case.data, "n": case.n, "k": case.k, "metric": case.metric}
-                    row |= {"method": method, "seed": seed, **result}
+                    row |= {"method": method, "seed": seed, **measured_at, **result}
                     if "medoids" in result:
                         row["loss"] = exact_loss(x, result["medoids"], case.metric) / case.n
                         row["seconds"] = result["fit_seconds"] + result["matrix_seconds"]
@@ -99,9 +129,12 @@ def main() -> None:
                         ),
                         flush=True,
                     )
+    # Rows from before dates and commits were recorded come from the first run, on 2026-11-25.
+    runs = sorted({(row.get("date", "2026-11-25"), row.get("commit", "an unrecorded commit")) for row in rows})
     meta = (
-        f"Generated by `bench/.venv/bin/python bench/ksweep.py {' '.join(sys.argv[1:])}` on "
-        f"{datetime.date.today()}, in {(time.perf_counter() - started) / 60:.0f} minutes. Machine: {machine()}. "
+        f"Generated by `bench/.venv/bin/python bench/ksweep.py` (last: `{' '.join(sys.argv[1:])}`, "
+        f"{(time.perf_counter() - started) / 60:.0f} minutes); rows measured on "
+        f"{', '.join(f'{date} at {rev}' for date, rev in runs)}. Machine: {machine()}. "
         f"{args.threads} threads for everyone, each fit in its own subprocess (timeout {args.timeout:.0f} s); "
         "auto and both FasterPAMs over every seed (median time, mean loss), the other methods one seed. Times "
         "include the distance matrix where a method builds one (scikit-learn's float64 matrix for kmedoids). "
