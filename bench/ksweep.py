@@ -24,7 +24,6 @@ import argparse
 import datetime
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,6 +42,7 @@ from suite import (
     SCALE_MARK,
     UPSTREAM,
     Case,
+    commit,
     exact_loss,
     machine,
     mnist,
@@ -61,13 +61,6 @@ def methods_for(n: int, k: int) -> list[str]:
     if k <= 10:
         methods.append(UPSTREAM)
     return methods
-
-
-def commit() -> str:
-    """The checked-out commit (short), with "+" if the work tree differs from it."""
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "crates", "python"], cwd=ROOT)
-    return head.stdout.strip() + ("+" if dirty.returncode else "")
 
 
 def pair(row: dict) -> tuple:

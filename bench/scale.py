@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from suite import DASK_MARK, FASTERPAM, ONEBATCH, RESULTS, ROOT, SCALE_MARK, Case, machine, mnist, run  # noqa: E402
+from suite import DASK_MARK, FASTERPAM, ONEBATCH, RESULTS, ROOT, SCALE_MARK, Case, commit, machine, mnist, run  # noqa: E402
 
 DEFAULT_CASES = ",".join(
     f"{data}:{n}:{k}"
@@ -80,13 +79,6 @@ def gap_of(path: Path, medoids: list[int], threads: int) -> float:
     from banditpam_rs import swap_gap
 
     return swap_gap(np.load(path, mmap_mode="r"), medoids, n_threads=threads).gap
-
-
-def commit() -> str:
-    """The checked-out commit (short), with "+" if the work tree differs from it."""
-    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "crates", "python"], cwd=ROOT)
-    return head.stdout.strip() + ("+" if dirty.returncode else "")
 
 
 def ran_by_auto(row: dict, n: int) -> str | None:

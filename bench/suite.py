@@ -198,6 +198,13 @@ def median(values: list[float]) -> float:
     return float(np.median(values)) if values else float("nan")
 
 
+def commit() -> str:
+    """The checked-out commit (short), with "+" if the work tree differs from it."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "crates", "python"], cwd=ROOT)
+    return head.stdout.strip() + ("+" if dirty.returncode else "")
+
+
 def machine() -> str:
     memory = "?"
     try:
